@@ -1,0 +1,2 @@
+//! The `sealbid` command.
+fn main() {}

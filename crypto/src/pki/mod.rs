@@ -1,0 +1,1 @@
+//! Certificates: PKCS#10 requests, the certificate authority, chain verification and CRLs.
