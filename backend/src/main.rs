@@ -1,2 +1,7 @@
-//! The `sealbid` command.
-fn main() {}
+//! The `sealbid` command: see `sealbid --help`.
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    sealbid_backend::cli::main()
+}

@@ -65,7 +65,7 @@ impl PrivateKey {
         Self { secret }
     }
 
-    fn signing_key(&self) -> Result<SigningKey> {
+    pub(crate) fn signing_key(&self) -> Result<SigningKey> {
         SigningKey::new(DIST_ID, &self.secret)
             .map_err(|_| Error::InvalidKey("unusable SM2 signing key".into()))
     }
@@ -123,14 +123,6 @@ impl PublicKey {
     /// The DER `SubjectPublicKeyInfo`.
     pub fn to_spki_der(&self) -> Result<Vec<u8>> {
         self.inner.to_public_key_der().map(|d| d.into_vec()).map_err(|e| Error::Encoding(e.to_string()))
-    }
-
-    pub(crate) fn inner(&self) -> &::sm2::PublicKey {
-        &self.inner
-    }
-
-    pub(crate) fn from_inner(inner: ::sm2::PublicKey) -> Self {
-        Self { inner }
     }
 
     fn verifying_key(&self) -> Result<VerifyingKey> {

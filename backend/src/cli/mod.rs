@@ -1,0 +1,86 @@
+//! Command-line interface: argument parsing and dispatch.
+//!
+//! Each subcommand lives in its own module and returns `anyhow::Result`;
+//! [`main`] prints the error chain as one line per cause and exits 1, so no
+//! user mistake ends in a panic or a stack trace.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::datadir::{DEFAULT_DIR, DataDir};
+
+mod ca;
+mod csr;
+mod init;
+mod key;
+mod ts;
+
+/// sealbid — sealed-bid procurement and e-seals with SM2/SM3/SM4.
+#[derive(Debug, Parser)]
+#[command(name = "sealbid", version, about, long_about = None)]
+pub struct Cli {
+    /// Data directory holding the CA, the TSA and their records.
+    #[arg(long, global = true, env = "SEALBID_DATA_DIR", default_value = DEFAULT_DIR)]
+    pub data_dir: PathBuf,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Top-level subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the data directory: root CA, issuing CA, TSA and seal-authority keys and certificates.
+    ///
+    /// The CA keys are encrypted with the password in SEALBID_CA_PASSWORD (or a prompt).
+    Init(init::InitArgs),
+    /// Private keys.
+    #[command(subcommand)]
+    Key(key::KeyCommand),
+    /// Make a PKCS#10 certificate request signed with your key.
+    Csr(csr::CsrArgs),
+    /// Certificate authority: issue, revoke, publish the CRL, list.
+    #[command(subcommand)]
+    Ca(ca::CaCommand),
+    /// Time stamps (RFC 3161) from the data directory's TSA.
+    #[command(subcommand)]
+    Ts(ts::TsCommand),
+}
+
+/// Output file argument shared by commands that write one file.
+#[derive(Debug, Args)]
+pub struct OutArg {
+    /// Where to write the result.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+}
+
+/// Parses the command line, runs the command and maps the outcome to an exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            for cause in err.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs one parsed command.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let dir = DataDir::new(&cli.data_dir);
+    match cli.command {
+        Command::Init(args) => init::run(&dir, args),
+        Command::Key(cmd) => key::run(cmd),
+        Command::Csr(args) => csr::run(args),
+        Command::Ca(cmd) => ca::run(&dir, cmd),
+        Command::Ts(cmd) => ts::run(&dir, cmd),
+    }
+}
