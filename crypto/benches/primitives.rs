@@ -5,7 +5,7 @@
 //! at the repository root records a run and the floor it implies.
 //!
 //! ```text
-//! CARGO_TARGET_DIR=target/bench cargo bench -p sealbid-crypto --bench primitives -- \
+//! CARGO_TARGET_DIR=$PWD/target/bench cargo bench -p sealbid-crypto --bench primitives -- \
 //!     --warm-up-time 1 --measurement-time 3
 //! ```
 
@@ -13,9 +13,14 @@ use std::hint::black_box;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use rand07::SeedableRng;
+use sealbid_crypto::pki::{
+    CertSerial, Certificate, Crl, Csr, Issuer, Profile, RevocationReason, RevokedEntry, Role, SubjectInfo,
+    Usage, Validity, VerifiedCsr, verify_chain,
+};
 use sealbid_crypto::sm4gcm::{self, Sm4Key};
 use sealbid_crypto::{PrivateKey, sm3};
 use threshold_crypto::SecretKeySet;
+use time::{Duration, OffsetDateTime};
 
 /// SM2 (GB/T 32918): sign, verify, and encrypt/decrypt of a 32-byte message (the size of a key).
 fn sm2(c: &mut Criterion) {
@@ -81,6 +86,9 @@ fn threshold(c: &mut Criterion) {
     let mut g = c.benchmark_group("threshold");
     g.bench_function("encrypt_16B", |b| b.iter(|| pks.public_key().encrypt(black_box(sm4_key))));
     g.bench_function("decrypt_share", |b| b.iter(|| share0.decrypt_share(black_box(&ct)).expect("share")));
+    g.bench_function("decrypt_share_no_verify", |b| {
+        b.iter(|| share0.decrypt_share_no_verify(black_box(&ct)))
+    });
     g.bench_function("verify_decryption_share", |b| {
         b.iter(|| assert!(pk_share0.verify_decryption_share(black_box(&shares[0].1), black_box(&ct))))
     });
@@ -91,9 +99,93 @@ fn threshold(c: &mut Criterion) {
     g.finish();
 }
 
-// Certificate benchmarks (chain verification, CRL lookup, CSR signing from
-// `sealbid_crypto::pki`) go here, as a `fn pki(c: &mut Criterion)` added to
-// the group below.
+/// A root → issuing CA → person hierarchy with a CRL, as the platform runs it.
+struct Pki {
+    issuing: Issuer,
+    root_cert: Certificate,
+    leaf: Certificate,
+    crl: Crl,
+    csr: VerifiedCsr,
+    now: OffsetDateTime,
+}
 
-criterion_group!(benches, sm2, sm3_hash, sm4_gcm, threshold);
+fn pki_fixture() -> Pki {
+    let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time");
+    let long = Validity::new(now - Duration::days(1), now + Duration::days(3650)).expect("validity");
+    let root = Issuer::new_root(
+        PrivateKey::generate().expect("key"),
+        &SubjectInfo::new("Root"),
+        long,
+        CertSerial::random().expect("serial"),
+    )
+    .expect("root");
+    let issuing_key = PrivateKey::generate().expect("key");
+    let issuing_cert = root
+        .issue(
+            &SubjectInfo::new("Issuing"),
+            &issuing_key.public_key(),
+            Profile::IssuingCa,
+            long,
+            CertSerial::random().expect("serial"),
+            CRL_URL,
+        )
+        .expect("issuing");
+    let issuing = Issuer::new(issuing_cert, issuing_key).expect("issuer");
+    let person = SubjectInfo { role: Some(Role::Bidder), ..SubjectInfo::new("张三") };
+    let csr =
+        Csr::create(&PrivateKey::generate().expect("key"), &person).expect("csr").verify().expect("verify");
+    let year = Validity::new(now, now + Duration::days(365)).expect("validity");
+    let leaf = issuing
+        .issue_from_csr(&csr, Profile::Person, year, CertSerial::random().expect("serial"), CRL_URL)
+        .expect("leaf");
+    // A CRL of realistic size: 1,000 revoked certificates.
+    let revoked: Vec<RevokedEntry> = (0..1000u64)
+        .map(|i| RevokedEntry {
+            serial: CertSerial::from_u64(i + 1).expect("serial"),
+            revoked_at: now,
+            reason: RevocationReason::Superseded,
+        })
+        .collect();
+    let crl = issuing.issue_crl(1, now, now + Duration::days(7), &revoked).expect("crl");
+    Pki { root_cert: root.certificate().clone(), issuing, leaf, crl, csr, now }
+}
+
+const CRL_URL: &str = "http://127.0.0.1:8080/pki/crl";
+
+/// Certificates: issue from a verified CSR, verify a 3-level chain with a 1,000-entry CRL, CSR round trip.
+fn pki(c: &mut Criterion) {
+    let f = pki_fixture();
+    let anchors = [f.root_cert.clone()];
+    let inter = [f.issuing.certificate().clone()];
+    let crls = [f.crl.clone()];
+    verify_chain(&f.leaf, &inter, &anchors, f.now, &crls, Usage::Signing).expect("chain");
+
+    let mut g = c.benchmark_group("pki");
+    g.bench_function("issue_person_cert", |b| {
+        let year = Validity::new(f.now, f.now + Duration::days(365)).expect("validity");
+        b.iter(|| {
+            f.issuing
+                .issue_from_csr(&f.csr, Profile::Person, year, CertSerial::random().expect("serial"), CRL_URL)
+                .expect("issue")
+        })
+    });
+    g.bench_function("verify_chain_3_levels_crl_1000", |b| {
+        b.iter(|| {
+            verify_chain(black_box(&f.leaf), &inter, &anchors, f.now, &crls, Usage::Signing).expect("chain")
+        })
+    });
+    g.bench_function("verify_chain_3_levels_no_crl", |b| {
+        b.iter(|| {
+            verify_chain(black_box(&f.leaf), &inter, &anchors, f.now, &[], Usage::Signing).expect("chain")
+        })
+    });
+    let key = PrivateKey::generate().expect("key");
+    let subject = SubjectInfo::new("applicant");
+    g.bench_function("csr_create_and_verify", |b| {
+        b.iter(|| Csr::create(&key, &subject).expect("csr").verify().expect("verify"))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, sm2, sm3_hash, sm4_gcm, threshold, pki);
 criterion_main!(benches);
