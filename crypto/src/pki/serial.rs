@@ -22,10 +22,12 @@ impl CertSerial {
     /// RFC 5280 §4.1.2.2: serial numbers are at most 20 octets.
     pub const MAX_OCTETS: usize = 20;
 
-    /// A fresh serial: 16 random bytes with the most significant bit cleared.
+    /// A fresh serial: 16 random bytes, 126 of the bits random (positive, no leading zero octet).
     pub fn random() -> Result<Self> {
         let mut bytes = rng::bytes::<16>()?;
-        bytes[0] &= 0x7f;
+        // Top bit clear (positive without a pad byte), next bit set (no leading
+        // zero byte): always exactly 16 octets, 126 random bits.
+        bytes[0] = (bytes[0] & 0x7f) | 0x40;
         Self::from_magnitude(&bytes)
     }
 
@@ -121,7 +123,7 @@ mod tests {
     fn random_serials_are_positive_and_short() {
         for _ in 0..64 {
             let s = CertSerial::random().unwrap();
-            assert!(s.as_bytes().len() <= 16);
+            assert_eq!(s.as_bytes().len(), 16);
             assert_eq!(s.as_bytes()[0] & 0x80, 0);
             let x = s.to_x509().unwrap();
             assert_eq!(CertSerial::from_x509(&x).unwrap(), s);
