@@ -187,5 +187,118 @@ fn pki(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, sm2, sm3_hash, sm4_gcm, threshold, pki);
+/// The committee key ceremony (5 officials, t = 2): the whole ceremony with every
+/// message relayed to every official, and one official's share of that work
+/// (its part, handling all 5 parts and 25 acks, generating its key share).
+fn committee(c: &mut Criterion) {
+    use sealbid_crypto::committee::{Ack, AckOutcome, Ceremony, CeremonyId, KeyGen, Part, PartOutcome};
+    let keys: Vec<PrivateKey> = (0..5).map(|_| PrivateKey::generate().expect("key")).collect();
+    let id = CeremonyId { committee: "bench".into(), attempt: 1 };
+    let ceremony = Ceremony::new(id, keys.iter().map(PrivateKey::public_key).collect(), 2).expect("ceremony");
+    let start = || -> Vec<KeyGen> {
+        let officials = keys.iter().enumerate();
+        officials
+            .map(|(i, k)| KeyGen::for_ceremony(ceremony.clone(), i, k.clone()).expect("keygen"))
+            .collect()
+    };
+    let handle = |kg: &mut KeyGen, parts: &[Part], acks: &mut Vec<Ack>, collect: bool| {
+        for part in parts {
+            match kg.handle_part(part.sender(), part).expect("part") {
+                PartOutcome::Valid(ack) if collect => acks.push(ack),
+                PartOutcome::Valid(_) => {}
+                PartOutcome::Invalid(complaint) => panic!("{complaint:?}"),
+            }
+        }
+    };
+    let run = || {
+        let mut kgs = start();
+        let parts: Vec<Part> = kgs.iter_mut().map(|kg| kg.make_part().expect("part")).collect();
+        let mut acks = Vec::new();
+        kgs.iter_mut().for_each(|kg| handle(kg, &parts, &mut acks, true));
+        for kg in &mut kgs {
+            for ack in &acks {
+                assert!(matches!(kg.handle_ack(ack.sender(), ack).expect("ack"), AckOutcome::Valid));
+            }
+        }
+        let results: Vec<_> = kgs.iter().map(|kg| kg.generate().expect("generate")).collect();
+        assert!(results.iter().all(|(pks, share)| *pks == results[0].0 && share.is_some()));
+        (parts, acks)
+    };
+    let (parts, acks) = run();
+
+    let mut g = c.benchmark_group("committee");
+    g.sample_size(10);
+    g.bench_function("ceremony_5_officials_t2", |b| b.iter(run));
+    g.bench_function("one_official_5_officials_t2", |b| {
+        b.iter(|| {
+            let mut kg = KeyGen::for_ceremony(ceremony.clone(), 0, keys[0].clone()).expect("keygen");
+            let mine = black_box(kg.make_part().expect("part"));
+            drop(mine);
+            let mut kg = KeyGen::for_ceremony(ceremony.clone(), 0, keys[0].clone()).expect("keygen");
+            handle(&mut kg, &parts, &mut Vec::new(), false);
+            acks.iter().for_each(|ack| drop(kg.handle_ack(ack.sender(), ack).expect("ack")));
+            kg.generate().expect("generate")
+        })
+    });
+    g.finish();
+}
+
+/// The per-envelope work of a 50-item bid: the bidder seals it; intake checks
+/// the outer signature and the key ciphertext; the opening (key already
+/// combined from shares) decrypts and checks the inner signature.
+fn envelope(c: &mut Criterion) {
+    use sealbid_crypto::Uscc;
+    use sealbid_crypto::envelope::{BidDocument, BidItem, PriceFen, TenderId, seal_bid};
+    let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time");
+    let long = Validity::new(now - Duration::days(1), now + Duration::days(365)).expect("validity");
+    let root_key = PrivateKey::generate().expect("key");
+    let root =
+        Issuer::new_root(root_key, &SubjectInfo::new("Root"), long, CertSerial::random().expect("serial"))
+            .expect("root");
+    let key = PrivateKey::generate().expect("key");
+    let uscc = Uscc::parse("91350100M000100Y43").expect("uscc");
+    let subject =
+        SubjectInfo { role: Some(Role::Bidder), uscc: Some(uscc.clone()), ..SubjectInfo::new("张三") };
+    let cert = root
+        .issue(
+            &subject,
+            &key.public_key(),
+            Profile::Person,
+            long,
+            CertSerial::random().expect("serial"),
+            CRL_URL,
+        )
+        .expect("cert");
+    let items = (1..=50u32)
+        .map(|i| BidItem { item: i, unit_price: PriceFen::new(10_000 + u64::from(i) * 37).expect("price") })
+        .collect();
+    let tender = TenderId::parse("T-2026-001").expect("tender");
+    let doc = BidDocument::new(tender, uscc, now, items, Vec::new()).expect("document");
+    let sks = SecretKeySet::random(2, &mut rand07::rngs::StdRng::seed_from_u64(0x5EA1_B1DE));
+    let pks = sks.public_keys();
+    let env = seal_bid(&doc, &key, &cert, &pks.public_key()).expect("seal");
+    let ct = env.key_ciphertext();
+    let shares: Vec<_> =
+        (0..3usize).map(|i| (i, sks.secret_key_share(i).decrypt_share_no_verify(ct))).collect();
+    let sm4_key = pks.decrypt(shares.iter().map(|(i, s)| (*i, s)), ct).expect("combine");
+    let public = key.public_key();
+
+    let mut g = c.benchmark_group("envelope");
+    g.bench_function("seal_50_items", |b| {
+        b.iter(|| seal_bid(black_box(&doc), &key, &cert, &pks.public_key()).expect("seal"))
+    });
+    g.bench_function("verify_outer", |b| b.iter(|| black_box(&env).verify_outer(&public).expect("outer")));
+    g.bench_function("check_ciphertext", |b| {
+        b.iter(|| black_box(&env).check_ciphertext().expect("ciphertext"))
+    });
+    g.bench_function("open_with_key_and_verify_inner", |b| {
+        b.iter(|| {
+            let opened = black_box(&env).open_with_key(&sm4_key).expect("open");
+            opened.verify_inner(&public).expect("inner");
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, sm2, sm3_hash, sm4_gcm, threshold, pki, committee, envelope);
 criterion_main!(benches);

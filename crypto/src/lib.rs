@@ -9,11 +9,13 @@
 //! | [`hash`] | SM3 hashing | GB/T 32905-2016 |
 //! | [`sm2`] | SM2 keys, signatures (DER `SEQUENCE{r,s}`, signer ID `1234567812345678`), public-key encryption with the GM/T 0009 ASN.1 ciphertext | GB/T 32918, GM/T 0003, GM/T 0009 |
 //! | [`sm4gcm`] | SM4-GCM authenticated encryption | GB/T 32907, RFC 8998 |
+//! | [`envelope`] | sealed bid envelopes (v1), replace/withdraw requests, time-stamped receipts | X.690 DER, RFC 3161 |
 //! | [`message`] | domain-separated signed messages: every signature names its purpose | — |
 //! | [`keyfile`] | encrypted PKCS#8 private-key files | RFC 5958, RFC 8018 |
 //! | [`uscc`] | the unified social credit code | GB 32100-2015 |
 //! | [`pki`] | PKCS#10 requests, the certificate authority, chain verification, CRLs | RFC 2986, RFC 5280 |
 //! | [`tsp`] | RFC 3161 time-stamp requests, responses and tokens with SM2/SM3 | RFC 3161, RFC 5652 |
+//! | [`committee`] | the opening committee's distributed key generation (signed, SM2-encrypted ceremony messages, complaints, password-protected key-share files) | threshold_crypto (BLS12-381), GM/T 0003 |
 //!
 //! The crate does no I/O and holds no global state. Secret types zeroize on
 //! drop and print as `[REDACTED]`. Errors about secret checks (a wrong
@@ -22,6 +24,8 @@
 #![deny(missing_docs)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
+pub mod committee;
+pub mod envelope;
 pub mod error;
 pub mod hash;
 pub mod keyfile;

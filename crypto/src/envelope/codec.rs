@@ -1,0 +1,225 @@
+//! The fixed 160-byte encoding of a `threshold_crypto` ciphertext of an SM4
+//! key, and the encryption that makes one.
+//!
+//! `threshold_crypto` 0.4 exposes its `Ciphertext (U, V, W)` only through
+//! serde, as (compressed U: 48 bytes, V: a sequence of bytes, compressed W:
+//! 96 bytes). A tiny serde serializer collects those bytes in order; the
+//! parser feeds them back through serde's own value deserializers. With V
+//! always 16 bytes (an SM4 key), the encoding is `U ‖ V ‖ W`, exactly 160
+//! bytes. Decoding checks that U and W are points of the right subgroups
+//! (`threshold_crypto` does), that U is not the identity (a ciphertext
+//! anyone could open), and that the bytes re-encode identically.
+
+use rand_chacha02::ChaCha20Rng;
+use rand_chacha02::rand_core::SeedableRng;
+use serde::de::IntoDeserializer;
+use serde::de::value::{Error as ValueError, SeqDeserializer};
+use serde::ser::{self, Impossible, Serialize};
+use threshold_crypto::Ciphertext;
+use zeroize::Zeroizing;
+
+use crate::sm4gcm::{KEY_LEN, Sm4Key};
+use crate::{Error, Result, rng};
+
+const U_LEN: usize = 48;
+const W_LEN: usize = 96;
+/// Length of an encoded key ciphertext: U (48) ‖ V (16) ‖ W (96).
+pub const KEY_CIPHERTEXT_LEN: usize = U_LEN + KEY_LEN + W_LEN;
+/// Flag bit of a compressed BLS12-381 point that marks the identity.
+const INFINITY_FLAG: u8 = 0x40;
+
+const WHAT: &str = "key ciphertext";
+
+/// Encrypts `key` under the committee's public key with a ChaCha20 generator
+/// seeded from the system generator ([`crate::rng`]); the seed is zeroized
+/// and the generator dropped as soon as the ciphertext exists.
+pub(crate) fn encrypt_key(pk: &threshold_crypto::PublicKey, key: &Sm4Key) -> Result<Ciphertext> {
+    let seed = Zeroizing::new(rng::bytes::<32>()?);
+    let mut generator = ChaCha20Rng::from_seed(*seed);
+    Ok(pk.encrypt_with_rng(&mut generator, key.as_bytes()))
+}
+
+/// The 160-byte encoding of a ciphertext of a 16-byte message.
+pub(crate) fn encode(ct: &Ciphertext) -> Result<Vec<u8>> {
+    let mut sink = Sink::default();
+    ct.serialize(&mut sink).map_err(|e| Error::Encoding(format!("threshold ciphertext: {e}")))?;
+    if sink.out.len() != KEY_CIPHERTEXT_LEN || sink.seq_lens != [KEY_LEN] {
+        return Err(Error::InvalidParameter("the threshold ciphertext does not hold a 16-byte key".into()));
+    }
+    Ok(sink.out)
+}
+
+/// Parses the 160-byte encoding strictly (see the module docs).
+pub(crate) fn decode(bytes: &[u8]) -> Result<Ciphertext> {
+    if bytes.len() != KEY_CIPHERTEXT_LEN {
+        return Err(Error::malformed(
+            WHAT,
+            format!("must be {KEY_CIPHERTEXT_LEN} bytes, got {}", bytes.len()),
+        ));
+    }
+    let (u, rest) = bytes.split_at(U_LEN);
+    let (v, w) = rest.split_at(KEY_LEN);
+    if u[0] & INFINITY_FLAG != 0 {
+        return Err(Error::malformed(WHAT, "U is the point at infinity"));
+    }
+    let parts: SeqDeserializer<_, ValueError> = vec![u.to_vec(), v.to_vec(), w.to_vec()].into_deserializer();
+    let ct = <Ciphertext as serde::Deserialize>::deserialize(parts)
+        .map_err(|_| Error::malformed(WHAT, "U or W is not a valid compressed curve point"))?;
+    if encode(&ct)? != bytes {
+        return Err(Error::malformed(WHAT, "not in canonical form"));
+    }
+    Ok(ct)
+}
+
+/// Collects the bytes a ciphertext serializes to, and the length of each sequence.
+#[derive(Default)]
+struct Sink {
+    out: Vec<u8>,
+    seq_lens: Vec<usize>,
+}
+
+fn unsupported() -> ValueError {
+    ser::Error::custom("unexpected value in a threshold ciphertext")
+}
+
+impl ser::Serializer for &mut Sink {
+    type Ok = ();
+    type Error = ValueError;
+    type SerializeSeq = Self;
+    type SerializeTuple = Self;
+    type SerializeTupleStruct = Self;
+    type SerializeTupleVariant = Impossible<(), ValueError>;
+    type SerializeMap = Impossible<(), ValueError>;
+    type SerializeStruct = Impossible<(), ValueError>;
+    type SerializeStructVariant = Impossible<(), ValueError>;
+
+    fn serialize_u8(self, v: u8) -> Result<(), ValueError> {
+        self.out.push(v);
+        Ok(())
+    }
+    fn serialize_bytes(self, v: &[u8]) -> Result<(), ValueError> {
+        self.seq_lens.push(v.len());
+        self.out.extend_from_slice(v);
+        Ok(())
+    }
+    fn serialize_seq(self, len: Option<usize>) -> Result<Self, ValueError> {
+        self.seq_lens.push(len.ok_or_else(unsupported)?);
+        Ok(self)
+    }
+    fn serialize_tuple(self, _: usize) -> Result<Self, ValueError> {
+        Ok(self)
+    }
+    fn serialize_tuple_struct(self, _: &'static str, _: usize) -> Result<Self, ValueError> {
+        Ok(self)
+    }
+    fn serialize_newtype_struct<T: ?Sized + Serialize>(
+        self,
+        _: &'static str,
+        v: &T,
+    ) -> Result<(), ValueError> {
+        v.serialize(self)
+    }
+    fn serialize_bool(self, _: bool) -> Result<(), ValueError> {
+        Err(unsupported())
+    }
+    fn serialize_i8(self, _: i8) -> Result<(), ValueError> {
+        Err(unsupported())
+    }
+    fn serialize_i16(self, _: i16) -> Result<(), ValueError> {
+        Err(unsupported())
+    }
+    fn serialize_i32(self, _: i32) -> Result<(), ValueError> {
+        Err(unsupported())
+    }
+    fn serialize_i64(self, _: i64) -> Result<(), ValueError> {
+        Err(unsupported())
+    }
+    fn serialize_u16(self, _: u16) -> Result<(), ValueError> {
+        Err(unsupported())
+    }
+    fn serialize_u32(self, _: u32) -> Result<(), ValueError> {
+        Err(unsupported())
+    }
+    fn serialize_u64(self, _: u64) -> Result<(), ValueError> {
+        Err(unsupported())
+    }
+    fn serialize_f32(self, _: f32) -> Result<(), ValueError> {
+        Err(unsupported())
+    }
+    fn serialize_f64(self, _: f64) -> Result<(), ValueError> {
+        Err(unsupported())
+    }
+    fn serialize_char(self, _: char) -> Result<(), ValueError> {
+        Err(unsupported())
+    }
+    fn serialize_str(self, _: &str) -> Result<(), ValueError> {
+        Err(unsupported())
+    }
+    fn serialize_none(self) -> Result<(), ValueError> {
+        Err(unsupported())
+    }
+    fn serialize_some<T: ?Sized + Serialize>(self, _: &T) -> Result<(), ValueError> {
+        Err(unsupported())
+    }
+    fn serialize_unit(self) -> Result<(), ValueError> {
+        Err(unsupported())
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Result<(), ValueError> {
+        Err(unsupported())
+    }
+    fn serialize_unit_variant(self, _: &'static str, _: u32, _: &'static str) -> Result<(), ValueError> {
+        Err(unsupported())
+    }
+    fn serialize_newtype_variant<T: ?Sized + Serialize>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<(), ValueError> {
+        Err(unsupported())
+    }
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, ValueError> {
+        Err(unsupported())
+    }
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, ValueError> {
+        Err(unsupported())
+    }
+    fn serialize_struct(self, _: &'static str, _: usize) -> Result<Self::SerializeStruct, ValueError> {
+        Err(unsupported())
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, ValueError> {
+        Err(unsupported())
+    }
+}
+
+macro_rules! compound {
+    ($trait:ident, $method:ident) => {
+        impl ser::$trait for &mut Sink {
+            type Ok = ();
+            type Error = ValueError;
+            fn $method<T: ?Sized + Serialize>(&mut self, v: &T) -> Result<(), ValueError> {
+                v.serialize(&mut **self)
+            }
+            fn end(self) -> Result<(), ValueError> {
+                Ok(())
+            }
+        }
+    };
+}
+
+compound!(SerializeSeq, serialize_element);
+compound!(SerializeTuple, serialize_element);
+compound!(SerializeTupleStruct, serialize_field);
