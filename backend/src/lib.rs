@@ -1,13 +1,20 @@
 //! # sealbid-backend
 //!
-//! The `sealbid` binary: the platform server (arriving with the server work)
-//! and the offline tools a CA operator, a bidder or an auditor runs against a
-//! data directory — CA set-up, keys, certificate requests, issuing and
-//! revoking, CRLs and time stamps.
+//! The `sealbid` binary: the platform server ([`server::launch`], `sealbid
+//! serve`) and the offline tools a CA operator, a bidder or an auditor runs
+//! against a data directory — CA set-up, keys, certificate requests, issuing
+//! and revoking, CRLs, time stamps and the audit-trail check.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod audit;
 pub mod authority;
 pub mod cli;
 pub mod datadir;
+pub mod db;
+pub mod pki;
 pub mod secrets;
+pub mod server;
+pub mod setup;
+pub mod tsa;

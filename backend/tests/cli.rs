@@ -260,6 +260,11 @@ fn timestamp_round_trip_and_tamper() {
     assert!(text.contains("Granted"), "{text}");
     let verified = env.ok(&["ts", "verify", "--file", &env.p("bid.txt"), "--token", &env.p("bid.tsr")]);
     assert!(verified.contains("time:"), "{verified}");
+    // Serials come from the database counter the server shares, and each stamp is audited.
+    let second = env.ok(&["ts", "stamp", "--file", &env.p("bid.txt"), "--out", &env.p("bid2.tsr")]);
+    assert!(second.contains("(serial 2)"), "{second}");
+    let audit = env.ok(&["audit", "verify"]);
+    assert!(audit.contains("audit trail OK: 2 events"), "{audit}");
 
     std::fs::write(env.path("bid.txt"), "报价 12.35 元").unwrap();
     let err = env.fails(&["ts", "verify", "--file", &env.p("bid.txt"), "--token", &env.p("bid.tsr")]);

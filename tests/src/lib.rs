@@ -1,1 +1,234 @@
 //! Helpers shared by the workspace-level tests.
+//!
+//! [`TestServer`] starts the real platform server in-process through
+//! [`sealbid_backend::server::launch`] on `127.0.0.1:0`, with a fresh data
+//! directory and a fresh database: SQLite in the data directory, or a new
+//! PostgreSQL database `sealbid_t_<random>` (created through the `postgres`
+//! database, dropped afterwards — even when the test panics).
+//! [`sealbid_bin`] finds the real `sealbid` binary for tests that run it.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use sealbid_backend::server::{Config, Running, Secret, launch};
+use sqlx::Connection;
+use tempfile::TempDir;
+
+/// CA password of every test data directory.
+pub const CA_PW: &str = "ca-password-for-server-tests";
+
+/// PostgreSQL server for tests: `SEALBID_TEST_PG`, default trust auth on localhost.
+pub fn pg_base() -> String {
+    std::env::var("SEALBID_TEST_PG").unwrap_or_else(|_| "postgres://root@127.0.0.1:5432".into())
+}
+
+/// A database engine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// SQLite in the data directory.
+    Sqlite,
+    /// A fresh PostgreSQL database.
+    Postgres,
+}
+
+impl Engine {
+    /// The name the health endpoint reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Engine::Sqlite => "sqlite",
+            Engine::Postgres => "postgres",
+        }
+    }
+}
+
+/// A PostgreSQL database that exists for one test and is dropped with this guard.
+#[derive(Debug)]
+pub struct PgTestDb {
+    /// Its name.
+    pub name: String,
+    /// Its URL.
+    pub url: String,
+}
+
+impl PgTestDb {
+    /// Creates `sealbid_t_<random>`.
+    pub async fn create() -> Self {
+        let name = format!("sealbid_t_{}", hex::encode(sealbid_crypto::rng::bytes::<8>().unwrap()));
+        let mut admin = sqlx::PgConnection::connect(&format!("{}/postgres", pg_base())).await.expect(
+            "PostgreSQL at SEALBID_TEST_PG (default postgres://root@127.0.0.1:5432) must be reachable",
+        );
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
+        admin.close().await.unwrap();
+        Self { url: format!("{}/{name}", pg_base()), name }
+    }
+}
+
+impl Drop for PgTestDb {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        // A thread of its own: drop may run inside (or after) the test's runtime.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async {
+                if let Ok(mut admin) = sqlx::PgConnection::connect(&format!("{}/postgres", pg_base())).await {
+                    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .execute(&mut admin)
+                        .await;
+                    let _ = admin.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// The real server, started in-process on a random port.
+pub struct TestServer {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// The engine it runs on.
+    pub engine: Engine,
+    /// An HTTP client (rustls, no proxy).
+    pub client: reqwest::Client,
+    /// The server's database URL (`None` for SQLite).
+    pub database_url: Option<String>,
+    running: Option<Running>,
+    config: Config,
+    pg: Option<PgTestDb>,
+    data: TempDir,
+}
+
+/// An HTTP client that ignores proxy settings in the environment.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder().no_proxy().build().unwrap()
+}
+
+/// A server configuration for `data_dir` listening on port 0.
+pub fn test_config(data_dir: &Path, database_url: Option<&str>) -> Config {
+    let mut c = Config::defaults(data_dir);
+    c.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    c.database_url = database_url.map(Secret::new);
+    c.ca_password = Some(Secret::new(CA_PW));
+    c
+}
+
+impl TestServer {
+    /// Starts a server on `engine` with a new data directory and database.
+    pub async fn start(engine: Engine) -> Self {
+        Self::start_with(engine, |_| {}).await
+    }
+
+    /// Like [`Self::start`], with a chance to change the configuration.
+    pub async fn start_with(engine: Engine, adjust: impl FnOnce(&mut Config)) -> Self {
+        let data = tempfile::tempdir().unwrap();
+        let pg = match engine {
+            Engine::Sqlite => None,
+            Engine::Postgres => Some(PgTestDb::create().await),
+        };
+        let database_url = pg.as_ref().map(|p| p.url.clone());
+        let mut config = test_config(&data.path().join("data"), database_url.as_deref());
+        adjust(&mut config);
+        let listener = tokio::net::TcpListener::bind(config.listen).await.unwrap();
+        let running = launch(listener, config.clone()).await.expect("the server starts");
+        Self {
+            base: format!("http://{}", running.addr),
+            engine,
+            client: client(),
+            database_url,
+            running: Some(running),
+            config,
+            pg,
+            data,
+        }
+    }
+
+    /// The server's data directory.
+    pub fn data_dir(&self) -> PathBuf {
+        self.data.path().join("data")
+    }
+
+    /// A scratch directory for the test's own files.
+    pub fn scratch(&self) -> &Path {
+        self.data.path()
+    }
+
+    /// `base` + `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// The PostgreSQL database, if any.
+    pub fn pg(&self) -> Option<&PgTestDb> {
+        self.pg.as_ref()
+    }
+
+    /// Runs the real `sealbid` binary against this server's data directory
+    /// and database.
+    pub fn sealbid(&self, args: &[&str]) -> Output {
+        let mut cmd = Command::new(sealbid_bin());
+        cmd.arg("--data-dir").arg(self.data_dir()).args(args);
+        cmd.env("SEALBID_CA_PASSWORD", CA_PW).env_remove("SEALBID_DATABASE_URL").env_remove("DATABASE_URL");
+        if let Some(url) = &self.database_url {
+            cmd.env("DATABASE_URL", url);
+        }
+        cmd.output().unwrap()
+    }
+
+    /// Stops the server and starts it again on the same data directory and
+    /// database (on a new port: `base` changes).
+    pub async fn restart(&mut self) {
+        if let Some(r) = self.running.take() {
+            r.shutdown().await.unwrap();
+        }
+        let listener = tokio::net::TcpListener::bind(self.config.listen).await.unwrap();
+        let running = launch(listener, self.config.clone()).await.expect("the server restarts");
+        self.base = format!("http://{}", running.addr);
+        self.running = Some(running);
+    }
+
+    /// Stops the server gracefully (the database is dropped with `self`).
+    pub async fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            r.shutdown().await.unwrap();
+        }
+    }
+}
+
+/// The `sealbid` binary of this build: `SEALBID_BIN`, else `sealbid` next to
+/// the test executable's `deps/` directory (built by `cargo test --workspace`,
+/// or `cargo build -p sealbid-backend`).
+pub fn sealbid_bin() -> PathBuf {
+    if let Ok(p) = std::env::var("SEALBID_BIN") {
+        return PathBuf::from(p);
+    }
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().and_then(Path::parent).unwrap();
+    let bin = dir.join(format!("sealbid{}", std::env::consts::EXE_SUFFIX));
+    assert!(bin.exists(), "{} is missing: run `cargo build -p sealbid-backend` first", bin.display());
+    bin
+}
+
+/// Expands each named `async fn NAME(engine: Engine)` into one test per engine:
+/// `sqlite::NAME` and `postgres::NAME`.
+#[macro_export]
+macro_rules! on_both_engines {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::Engine::Sqlite).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::Engine::Postgres).await
+                }
+            )*
+        }
+    };
+}

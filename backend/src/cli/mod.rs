@@ -11,10 +11,12 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::datadir::{DEFAULT_DIR, DataDir};
 
+mod audit;
 mod ca;
 mod csr;
 mod init;
 mod key;
+mod serve;
 mod ts;
 
 /// sealbid — sealed-bid procurement and e-seals with SM2/SM3/SM4.
@@ -48,6 +50,20 @@ pub enum Command {
     /// Time stamps (RFC 3161) from the data directory's TSA.
     #[command(subcommand)]
     Ts(ts::TsCommand),
+    /// Run the platform server (initialises the data directory on first start).
+    ///
+    /// Settings, each layer overriding the one before: built-in defaults; the
+    /// TOML file given with --config (keys listen, public_url, database_url,
+    /// body_limit, secure_cookies); the environment: SEALBID_LISTEN (default
+    /// 127.0.0.1:8080), SEALBID_PUBLIC_URL (default http://LISTEN; used for the
+    /// CRL URL on first start), SEALBID_DATABASE_URL or DATABASE_URL
+    /// (postgres://…; default SQLite in the data directory), SEALBID_BODY_LIMIT
+    /// (bytes, default 1048576), SEALBID_SECURE_COOKIES (true behind TLS),
+    /// SEALBID_CA_PASSWORD (else a prompt); then the flags below.
+    Serve(serve::ServeArgs),
+    /// Audit trail: verify its hash chain.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
 }
 
 /// Output file argument shared by commands that write one file.
@@ -82,5 +98,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Csr(args) => csr::run(args),
         Command::Ca(cmd) => ca::run(&dir, cmd),
         Command::Ts(cmd) => ts::run(&dir, cmd),
+        Command::Serve(args) => serve::run(&dir, args),
+        Command::Audit(cmd) => audit::run(&dir, cmd),
     }
 }

@@ -11,9 +11,13 @@ use sealbid_crypto::tsp::{
     Stamped, TimeStampAuthority, TimeStampReq, random_nonce, token_from_response, verify_token,
 };
 
+use crate::audit::{self, NewEvent};
 use crate::authority::{load_cert, load_key, now, rfc3339};
 use crate::datadir::{Authority, DataDir, read_file, read_text, write_atomic};
+use crate::db::Db;
+use crate::db::counters::{self, TSA_SERIAL};
 use crate::secrets::{CA_PASSWORD_ENV, password};
+use crate::server::Config;
 
 /// Time-stamp subcommands.
 #[derive(Debug, Subcommand)]
@@ -54,17 +58,35 @@ fn stamp(dir: &DataDir, file: &Path, out: &Path) -> Result<()> {
     let request = TimeStampReq::for_data(&data, Some(nonce.clone()), true)?.encode()?;
 
     let pw = password(CA_PASSWORD_ENV, "CA keys", false)?;
-    let _lock = dir.lock()?;
     let cert = load_cert(dir, Authority::Tsa)?;
     let key = load_key(dir, Authority::Tsa, &cert, pw.as_bytes())?;
     let tsa = TimeStampAuthority::new(cert.x509().clone(), key, oid::SEALBID_TSA_POLICY)?;
-    let mut index = dir.read_index()?;
-    let serial = index.tsa_serial + 1;
-    let response = tsa.respond(&request, Uint::new(&serial.to_be_bytes())?, now())?;
-    // Check our own answer before handing it out.
-    verify_token(&token_from_response(&response)?, Stamped::Data(&data), cert.x509(), Some(&nonce))?;
-    index.tsa_serial = serial;
-    dir.write_index(&index)?;
+
+    // Serials come from the database counter the servers use, so a stamp made
+    // here never repeats one made over HTTP (or by another process).
+    let config = Config::load(dir.path(), None)?;
+    let url = config.database_url.as_ref().map(|s| s.expose().to_string());
+    let index = dir.read_index()?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let response = runtime.block_on(async {
+        let db = Db::connect(dir.path(), url.as_deref()).await?;
+        db.migrate().await?;
+        counters::raise_to(&db, TSA_SERIAL, index.tsa_serial).await?;
+        let serial = counters::next(&db, TSA_SERIAL).await?;
+        let response = tsa.respond(&request, Uint::new(&serial.to_be_bytes())?, now())?;
+        // Check our own answer before handing it out.
+        verify_token(&token_from_response(&response)?, Stamped::Data(&data), cert.x509(), Some(&nonce))?;
+        let event = NewEvent {
+            actor: "cli".into(),
+            action: "tsa.stamp".into(),
+            subject: serial.to_string(),
+            details: serde_json::json!({ "granted": true, "file": file.display().to_string() }),
+        };
+        audit::append(&db, event).await?;
+        db.close().await;
+        anyhow::Ok((serial, response))
+    });
+    let (serial, response) = response?;
     write_atomic(out, &response)?;
     println!("wrote {} (serial {serial})", out.display());
     Ok(())

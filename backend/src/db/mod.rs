@@ -1,0 +1,156 @@
+//! Storage: one seam over SQLite and PostgreSQL.
+//!
+//! # Design
+//!
+//! [`Db`] is an enum over sqlx's concrete pools, `SqlitePool` and `PgPool`,
+//! rather than sqlx's `Any` driver, because:
+//!
+//! - the session store (tower-sessions-sqlx-store) needs the concrete pool of
+//!   its engine, so the concrete pools exist anyway;
+//! - the few places where the engines must differ (locking, migrations) are
+//!   plain `match` arms instead of run-time SQL dialect checks;
+//! - `Any` maps types through a lowest common denominator; the concrete
+//!   drivers keep `BIGINT`/`INTEGER` as `i64` on both sides.
+//!
+//! SQL shared by both engines is written once with `$1`-style placeholders,
+//! which both sqlx drivers accept, and run on either pool with
+//! [`with_pool!`](crate::with_pool). Queries are plain `sqlx::query` with
+//! binds — no compile-time checking — so building needs no database.
+//!
+//! SQLite lives in the data directory (`sealbid.db`, WAL journal, foreign
+//! keys on, 5 s busy timeout); PostgreSQL is chosen by a `postgres://` URL.
+//! Migrations for each engine (`migrations/sqlite`, `migrations/postgres`)
+//! are embedded in the binary and run by [`Db::connect`].
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions};
+
+pub mod counters;
+
+/// The SQLite migrations, embedded at build time.
+pub static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
+/// The PostgreSQL migrations, embedded at build time.
+pub static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
+
+/// File name of the embedded SQLite database inside the data directory.
+pub const SQLITE_FILE: &str = "sealbid.db";
+
+/// A connection pool to the platform's database.
+#[derive(Debug, Clone)]
+pub enum Db {
+    /// The embedded default: SQLite in the data directory.
+    Sqlite(SqlitePool),
+    /// Scale-out: PostgreSQL, shared by any number of server processes.
+    Postgres(PgPool),
+}
+
+/// Runs the same expression on whichever pool `db` holds; `$pool` is bound
+/// to `&SqlitePool` or `&PgPool` in turn, so portable SQL is written once.
+#[macro_export]
+macro_rules! with_pool {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite($pool) => $body,
+            $crate::db::Db::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Where the database is: the data directory's SQLite file, or a PostgreSQL URL.
+pub fn is_postgres_url(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+impl Db {
+    /// Opens the database (SQLite in `data_dir` unless `database_url` is a
+    /// PostgreSQL URL) and runs the migrations.
+    pub async fn connect(data_dir: &Path, database_url: Option<&str>) -> Result<Self> {
+        let db = Self::open(data_dir, database_url, true).await?;
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    /// Opens the database without creating or migrating anything (for offline
+    /// checks such as `sealbid audit verify`).
+    pub async fn open_existing(data_dir: &Path, database_url: Option<&str>) -> Result<Self> {
+        Self::open(data_dir, database_url, false).await
+    }
+
+    async fn open(data_dir: &Path, database_url: Option<&str>, create: bool) -> Result<Self> {
+        match database_url {
+            Some(url) if is_postgres_url(url) => {
+                let opts =
+                    PgConnectOptions::from_str(url).context("DATABASE_URL is not a valid PostgreSQL URL")?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(opts)
+                    .await
+                    .context("cannot connect to PostgreSQL")?;
+                Ok(Db::Postgres(pool))
+            }
+            Some(url) if !url.is_empty() => {
+                bail!("DATABASE_URL must be a postgres:// URL (SQLite lives in the data directory)")
+            }
+            _ => {
+                let path = data_dir.join(SQLITE_FILE);
+                let opts = SqliteConnectOptions::new()
+                    .filename(&path)
+                    .create_if_missing(create)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(5));
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(8)
+                    .connect_with(opts)
+                    .await
+                    .with_context(|| format!("cannot open {}", path.display()))?;
+                Ok(Db::Sqlite(pool))
+            }
+        }
+    }
+
+    /// Applies the engine's pending migrations (PostgreSQL takes an advisory
+    /// lock, so several servers starting at once are safe).
+    pub async fn migrate(&self) -> Result<()> {
+        match self {
+            Db::Sqlite(p) => SQLITE_MIGRATIONS.run(p).await,
+            Db::Postgres(p) => POSTGRES_MIGRATIONS.run(p).await,
+        }
+        .context("cannot apply the database migrations")
+    }
+
+    /// `"sqlite"` or `"postgres"`.
+    pub fn engine(&self) -> &'static str {
+        match self {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Number of migrations recorded as applied successfully.
+    pub async fn applied_migrations(&self) -> Result<i64> {
+        let sql = "SELECT COUNT(*) FROM _sqlx_migrations WHERE success";
+        let n: i64 = with_pool!(self, p => sqlx::query_scalar(sql).fetch_one(p).await)?;
+        Ok(n)
+    }
+
+    /// Number of migrations this binary carries for the engine.
+    pub fn known_migrations(&self) -> usize {
+        match self {
+            Db::Sqlite(_) => SQLITE_MIGRATIONS.iter().count(),
+            Db::Postgres(_) => POSTGRES_MIGRATIONS.iter().count(),
+        }
+    }
+
+    /// Closes every connection.
+    pub async fn close(&self) {
+        with_pool!(self, p => p.close().await)
+    }
+}

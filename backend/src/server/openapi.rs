@@ -1,0 +1,93 @@
+//! `GET /api/v1/openapi.json`: a hand-written OpenAPI 3.1 document of the
+//! routes that exist. Hand-written (rather than generated with utoipa)
+//! because the surface is small and a test checks every path it lists
+//! against the running server.
+
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::{Value, json};
+
+use super::AppState;
+
+/// The OpenAPI route.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/v1/openapi.json", get(|| async { Json(document()) }))
+}
+
+fn error_response(description: &str) -> Value {
+    json!({ "description": description,
+            "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } })
+}
+
+/// The document.
+pub fn document() -> Value {
+    let status_schema = json!({ "$ref": "#/components/schemas/CertStatus" });
+    json!({
+        "openapi": "3.1.0",
+        "info": { "title": "sealbid", "version": env!("CARGO_PKG_VERSION"),
+                  "description": "Sealed-bid procurement and e-seals with SM2/SM3/SM4." },
+        "paths": {
+            "/api/v1/health": { "get": {
+                "summary": "Liveness, database engine and migration state",
+                "responses": { "200": { "description": "health report", "content": { "application/json": {
+                    "schema": { "$ref": "#/components/schemas/Health" } } } } } } },
+            "/api/v1/openapi.json": { "get": {
+                "summary": "This document",
+                "responses": { "200": { "description": "OpenAPI 3.1 document" } } } },
+            "/api/v1/pki/certificates/{serial}/status": { "get": {
+                "summary": "Status of one certificate issued by the platform CA",
+                "parameters": [{ "name": "serial", "in": "path", "required": true,
+                                 "description": "serial number, hex", "schema": { "type": "string" } }],
+                "responses": {
+                    "200": { "description": "good, revoked or unknown",
+                             "content": { "application/json": { "schema": status_schema } } },
+                    "400": error_response("the serial is not hexadecimal") } } },
+            "/api/v1/pki/certificates/status": { "post": {
+                "summary": "Status of up to 1000 certificates",
+                "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                    "type": "object", "required": ["serials"], "additionalProperties": false,
+                    "properties": { "serials": { "type": "array", "maxItems": 1000,
+                                                 "items": { "type": "string" } } } } } } },
+                "responses": {
+                    "200": { "description": "one status per serial, in order", "content": { "application/json": {
+                        "schema": { "type": "array", "items": status_schema } } } },
+                    "400": error_response("malformed JSON or serial"),
+                    "413": error_response("body too large"),
+                    "415": error_response("not application/json"),
+                    "422": error_response("JSON of the wrong shape") } } },
+            "/pki/root": { "get": { "summary": "Root CA certificate",
+                "responses": { "200": { "description": "PEM", "content": { "application/x-pem-file": {} } } } } },
+            "/pki/issuing": { "get": { "summary": "Issuing CA certificate",
+                "responses": { "200": { "description": "PEM", "content": { "application/x-pem-file": {} } } } } },
+            "/pki/crl": { "get": { "summary": "Current CRL of the issuing CA (RFC 5280)",
+                "responses": { "200": { "description": "DER", "content": { "application/pkix-crl": {} } } } } },
+            "/tsa": { "post": {
+                "summary": "RFC 3161 time-stamping authority",
+                "requestBody": { "required": true,
+                                 "content": { "application/timestamp-query": {} } },
+                "responses": {
+                    "200": { "description": "TimeStampResp, granted or rejected (RFC 3161 §2.4.2)",
+                             "content": { "application/timestamp-reply": {} } },
+                    "413": error_response("body too large"),
+                    "415": error_response("not application/timestamp-query") } } }
+        },
+        "components": { "schemas": {
+            "Error": { "type": "object", "required": ["error", "message"], "properties": {
+                "error": { "type": "string", "description": "stable code, e.g. invalid_json" },
+                "message": { "type": "string", "description": "what went wrong" } } },
+            "Health": { "type": "object", "properties": {
+                "status": { "enum": ["ok", "degraded"] },
+                "database": { "enum": ["sqlite", "postgres"] },
+                "migrations_applied": { "type": "integer" },
+                "migrations_known": { "type": "integer" },
+                "version": { "type": "string" } } },
+            "CertStatus": { "type": "object", "required": ["serial", "status"], "properties": {
+                "serial": { "type": "string" },
+                "status": { "enum": ["good", "revoked", "unknown"] },
+                "subject": { "type": "string" },
+                "not_after": { "type": "string", "format": "date-time" },
+                "revoked_at": { "type": "string", "format": "date-time" },
+                "reason": { "type": "string" } } }
+        } }
+    })
+}
