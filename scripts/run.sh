@@ -1,12 +1,10 @@
 #!/usr/bin/env bash
-# Runs the platform on the embedded default in ./sealbid-data.
-# Until the HTTP server lands this initialises the data directory (once) and lists the CA's state.
+# Runs the platform on the embedded default: SQLite in ./sealbid-data, http://127.0.0.1:8080.
+# The first start creates the CA, the TSA and the seal authority.
+#   scripts/run.sh --demo     no password needed: a random CA password is kept in sealbid-data/
+#   SEALBID_CA_PASSWORD=… scripts/run.sh
+# Any other `sealbid serve` flag passes through (see `sealbid serve --help`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked -p sealbid-backend
-bin=target/release/sealbid
-if [ -z "${SEALBID_CA_PASSWORD:-}" ] && [ ! -t 0 ]; then
-  echo "set SEALBID_CA_PASSWORD (the password that protects the CA keys)" >&2; exit 1
-fi
-[ -f sealbid-data/ca/index.json ] || "$bin" init
-"$bin" ca list
+exec target/release/sealbid serve "$@"

@@ -26,6 +26,26 @@ if ! python3 -c 'import gmssl, cryptography' 2>/dev/null; then
   python3 -m pip install --quiet --disable-pip-version-check -r tests/py/requirements.txt
 fi
 
+# PostgreSQL: every server test runs against it as well as SQLite. The
+# project's machines start it before a session; elsewhere install and start
+# a local cluster with trust authentication on loopback for the current user.
+if [ -z "${SEALBID_TEST_PG:-}" ] && ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+  if ! command -v pg_ctlcluster >/dev/null || [ -z "$(ls /etc/postgresql 2>/dev/null)" ]; then
+    [ "$(id -u)" -eq 0 ] || { log "PostgreSQL is not running on 127.0.0.1:5432 and I am not root to install it"; exit 1; }
+    log "apt-get install postgresql"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  fi
+  version=$(ls /etc/postgresql | sort -V | tail -1)
+  hba=/etc/postgresql/$version/main/pg_hba.conf
+  grep -q '^host all all 127.0.0.1/32 trust' "$hba" || sed -i '1i host all all 127.0.0.1/32 trust' "$hba"
+  log "starting PostgreSQL $version"
+  pg_ctlcluster --skip-systemctl-redirect "$version" main start || pg_ctlcluster "$version" main reload
+  for _ in $(seq 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+  user=$(id -un)
+  su postgres -c "psql -qtc \"SELECT 1 FROM pg_roles WHERE rolname='$user'\" | grep -q 1 || createuser -s '$user'"
+fi
+
 # Rust: the crypto crate (and later the frontend) must build for the browser.
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   log "rustup target add wasm32-unknown-unknown"
