@@ -62,31 +62,7 @@ fn verify_chain_accepts_an_openssl_made_sm2_chain() {
     // openssl x509 -req -in leaf.csr -CA root.pem -CAkey root.key -CAcreateserial -sm3 \
     //   -sigopt distid:1234567812345678 -vfyopt distid:1234567812345678 -days 365 -extfile leaf.ext -out leaf.pem
     write(d, "leaf.ext", "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n");
-    openssl_ok(
-        d,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "leaf.csr",
-            "-CA",
-            "root.pem",
-            "-CAkey",
-            "root.key",
-            "-CAcreateserial",
-            "-sm3",
-            "-sigopt",
-            DISTID,
-            "-vfyopt",
-            DISTID,
-            "-days",
-            "365",
-            "-extfile",
-            "leaf.ext",
-            "-out",
-            "leaf.pem",
-        ],
-    );
+    sign_with_openssl_root(d, "leaf");
     // Sanity: OpenSSL itself accepts its chain.
     openssl_ok(d, &["verify", "-vfyopt", DISTID, "-CAfile", "root.pem", "leaf.pem"]);
 
@@ -136,31 +112,7 @@ fn verify_chain_accepts_an_openssl_made_sm2_chain() {
             "ica.csr",
         ],
     );
-    openssl_ok(
-        d,
-        &[
-            "x509",
-            "-req",
-            "-in",
-            "ica.csr",
-            "-CA",
-            "root.pem",
-            "-CAkey",
-            "root.key",
-            "-CAcreateserial",
-            "-sm3",
-            "-sigopt",
-            DISTID,
-            "-vfyopt",
-            DISTID,
-            "-days",
-            "365",
-            "-extfile",
-            "ica.ext",
-            "-out",
-            "ica.pem",
-        ],
-    );
+    sign_with_openssl_root(d, "ica");
     openssl_ok(d, &["genpkey", "-algorithm", "SM2", "-out", "l2.key"]);
     openssl_ok(
         d,
@@ -273,4 +225,35 @@ fn verify_chain_accepts_an_openssl_made_sm2_chain() {
     assert!(matches!(e, Error::Certificate(CertError::BadSignature { .. })), "{e}");
     let e = verify_chain(&leaf, &[], &[root], now() + Duration::days(400), &[], Usage::Signing).unwrap_err();
     assert!(matches!(e, Error::Certificate(CertError::Expired { .. })), "{e}");
+}
+
+/// `openssl x509 -req -in NAME.csr -CA root.pem -CAkey root.key -CAcreateserial -sm3
+///   -sigopt distid:1234567812345678 -vfyopt distid:1234567812345678 -days 365 -extfile NAME.ext -out NAME.pem`
+fn sign_with_openssl_root(d: &std::path::Path, name: &str) {
+    let (csr, ext, pem) = (format!("{name}.csr"), format!("{name}.ext"), format!("{name}.pem"));
+    openssl_ok(
+        d,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            "root.pem",
+            "-CAkey",
+            "root.key",
+            "-CAcreateserial",
+            "-sm3",
+            "-sigopt",
+            DISTID,
+            "-vfyopt",
+            DISTID,
+            "-days",
+            "365",
+            "-extfile",
+            &ext,
+            "-out",
+            &pem,
+        ],
+    );
 }

@@ -110,6 +110,7 @@ pub fn pkeyutl_verifies(d: &Path, der_file: &str, signer_pem: &str, with_distid:
         .map(|l| l.split(':').next().unwrap().trim())
         .collect();
     assert_eq!(depth1.len(), 3, "{listing}");
+    // openssl asn1parse -inform DER -in <der_file> -strparse <offset> -noout -out signed.tbs
     openssl_ok(
         d,
         &[
@@ -125,6 +126,7 @@ pub fn pkeyutl_verifies(d: &Path, der_file: &str, signer_pem: &str, with_distid:
             "signed.tbs",
         ],
     );
+    // openssl asn1parse -inform DER -in <der_file> -strparse <offset> -noout -out signed.sig
     openssl_ok(
         d,
         &[
