@@ -9,6 +9,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod audit;
+pub mod auth;
 pub mod authority;
 pub mod cli;
 pub mod datadir;

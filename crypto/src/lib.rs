@@ -11,6 +11,7 @@
 //! | [`sm4gcm`] | SM4-GCM authenticated encryption | GB/T 32907, RFC 8998 |
 //! | [`envelope`] | sealed bid envelopes (v1), replace/withdraw requests, time-stamped receipts | X.690 DER, RFC 3161 |
 //! | [`message`] | domain-separated signed messages: every signature names its purpose | — |
+//! | [`login`] | the certificate-login message (challenge, origin, time) signed for the login purpose | — |
 //! | [`keyfile`] | encrypted PKCS#8 private-key files | RFC 5958, RFC 8018 |
 //! | [`uscc`] | the unified social credit code | GB 32100-2015 |
 //! | [`pki`] | PKCS#10 requests, the certificate authority, chain verification, CRLs | RFC 2986, RFC 5280 |
@@ -29,6 +30,7 @@ pub mod envelope;
 pub mod error;
 pub mod hash;
 pub mod keyfile;
+pub mod login;
 pub mod message;
 pub mod oid;
 pub mod pki;

@@ -167,7 +167,7 @@ impl Signature {
             .map_err(|_| Error::malformed("SM2 signature", "not a DER SEQUENCE of two integers in range"))
     }
 
-    /// DER `SEQUENCE { r, s }` (70–72 bytes).
+    /// DER `SEQUENCE { r, s }`: at most 72 bytes, usually 70–72 (shorter when r or s has leading zero bytes).
     pub fn to_der(&self) -> Vec<u8> {
         self.0.to_der().to_vec()
     }

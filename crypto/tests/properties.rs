@@ -61,7 +61,9 @@ proptest! {
     fn signature_der_and_fixed_width_round_trip(msg in prop::collection::vec(any::<u8>(), 0..64)) {
         let sig = key().sign_raw(&msg).unwrap();
         let der = sig.to_der();
-        prop_assert!((70..=72).contains(&der.len()), "DER length {}", der.len());
+        // r and s are minimal DER INTEGERs: 32 bytes plus a sign pad, fewer when they have
+        // leading zero bytes (about 1 signature in 128), so at most 72 bytes in all.
+        prop_assert!((8..=72).contains(&der.len()), "DER length {}", der.len());
         prop_assert_eq!(Signature::from_der(&der).unwrap(), sig);
         prop_assert_eq!(Signature::from_der(&der).unwrap().to_der(), der);
         prop_assert_eq!(Signature::from_bytes(&sig.to_bytes()).unwrap(), sig);

@@ -7,6 +7,8 @@
 //! database, dropped afterwards — even when the test panics).
 //! [`sealbid_bin`] finds the real `sealbid` binary for tests that run it.
 
+pub mod auth;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -14,6 +16,8 @@ use std::process::{Command, Output};
 use sealbid_backend::server::{Config, Running, Secret, launch};
 use sqlx::Connection;
 use tempfile::TempDir;
+
+pub use auth::{LoginAttempt, LoginOutcome, login};
 
 /// CA password of every test data directory.
 pub const CA_PW: &str = "ca-password-for-server-tests";
@@ -100,8 +104,12 @@ pub struct TestServer {
 }
 
 /// An HTTP client that ignores proxy settings in the environment.
+///
+/// No idle connections are kept: after the server refuses an oversized body it
+/// closes that connection, and a pooled client could pick the dying connection
+/// for its next request and fail at random.
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder().no_proxy().build().unwrap()
+    reqwest::Client::builder().no_proxy().pool_max_idle_per_host(0).build().unwrap()
 }
 
 /// A server configuration for `data_dir` listening on port 0.
@@ -185,6 +193,67 @@ impl TestServer {
         let running = launch(listener, self.config.clone()).await.expect("the server restarts");
         self.base = format!("http://{}", running.addr);
         self.running = Some(running);
+    }
+
+    /// Issues a person certificate with the real binary (`sealbid ca issue`)
+    /// for a new key; returns the key and the certificate (PEM).
+    pub fn issue_person(&self, role: &str, common_name: &str) -> (sealbid_crypto::PrivateKey, String) {
+        use sealbid_crypto::pki::{Csr, Role, SubjectInfo};
+        let key = sealbid_crypto::PrivateKey::generate().unwrap();
+        let subject = SubjectInfo {
+            common_name: common_name.into(),
+            organization: Some("福建某某制药有限公司".into()),
+            uscc: Some(sealbid_crypto::Uscc::parse("91350100M000100Y43").unwrap()),
+            role: Some(role.parse::<Role>().unwrap()),
+        };
+        let name = hex::encode(sealbid_crypto::rng::bytes::<6>().unwrap());
+        let (csr, out) =
+            (self.scratch().join(format!("{name}.csr")), self.scratch().join(format!("{name}.pem")));
+        std::fs::write(&csr, Csr::create(&key, &subject).unwrap().to_pem().unwrap()).unwrap();
+        let (csr_arg, out_arg) = (csr.to_string_lossy().into_owned(), out.to_string_lossy().into_owned());
+        let done = self
+            .sealbid(&["ca", "issue", "--csr", &csr_arg, "--role", role, "--days", "30", "--out", &out_arg]);
+        assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+        (key, std::fs::read_to_string(out).unwrap())
+    }
+
+    /// Runs one SQL statement on the server's database (tests only).
+    pub async fn sql_execute(&self, sql: &str) {
+        match &self.database_url {
+            Some(url) => {
+                let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+                sqlx::query(sql).execute(&mut c).await.unwrap();
+                c.close().await.unwrap();
+            }
+            None => {
+                let mut c = self.sqlite().await;
+                sqlx::query(sql).execute(&mut c).await.unwrap();
+                c.close().await.unwrap();
+            }
+        }
+    }
+
+    /// The first column (text) of every row a query returns (tests only).
+    pub async fn sql_strings(&self, sql: &str) -> Vec<String> {
+        match &self.database_url {
+            Some(url) => {
+                let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+                let rows = sqlx::query_scalar(sql).fetch_all(&mut c).await.unwrap();
+                c.close().await.unwrap();
+                rows
+            }
+            None => {
+                let mut c = self.sqlite().await;
+                let rows = sqlx::query_scalar(sql).fetch_all(&mut c).await.unwrap();
+                c.close().await.unwrap();
+                rows
+            }
+        }
+    }
+
+    async fn sqlite(&self) -> sqlx::SqliteConnection {
+        let path = self.data_dir().join("sealbid.db");
+        sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display())).await.unwrap()
     }
 
     /// Stops the server gracefully (the database is dropped with `self`).

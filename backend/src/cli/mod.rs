@@ -12,6 +12,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::datadir::{DEFAULT_DIR, DataDir};
 
 mod audit;
+mod auth;
 mod ca;
 mod csr;
 mod init;
@@ -55,8 +56,10 @@ pub enum Command {
     /// Settings, each layer overriding the one before: built-in defaults; the
     /// TOML file given with --config (keys listen, public_url, database_url,
     /// body_limit, secure_cookies); the environment: SEALBID_LISTEN (default
-    /// 127.0.0.1:8080), SEALBID_PUBLIC_URL (default http://LISTEN; used for the
-    /// CRL URL on first start), SEALBID_DATABASE_URL or DATABASE_URL
+    /// 127.0.0.1:8080), SEALBID_PUBLIC_URL (default http://LISTEN; the exact
+    /// origin users open in the browser — logins and state-changing requests
+    /// from any other origin are refused — and the CRL URL written on first
+    /// start), SEALBID_DATABASE_URL or DATABASE_URL
     /// (postgres://…; default SQLite in the data directory), SEALBID_BODY_LIMIT
     /// (bytes, default 1048576), SEALBID_SECURE_COOKIES (true behind TLS),
     /// SEALBID_CA_PASSWORD (else a prompt); then the flags below.
@@ -64,6 +67,9 @@ pub enum Command {
     /// Audit trail: verify its hash chain.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Certificate login: unlock a certificate locked by failed logins.
+    #[command(subcommand)]
+    Auth(auth::AuthCommand),
 }
 
 /// Output file argument shared by commands that write one file.
@@ -100,5 +106,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Ts(cmd) => ts::run(&dir, cmd),
         Command::Serve(args) => serve::run(&dir, args),
         Command::Audit(cmd) => audit::run(&dir, cmd),
+        Command::Auth(cmd) => auth::run(&dir, cmd),
     }
 }

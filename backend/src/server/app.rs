@@ -76,8 +76,13 @@ impl Running {
 /// init` would, with `config.ca_password`), opens the database and runs its
 /// migrations, loads the TSA key and records `server.start` in the audit
 /// trail. Any failure there is returned before anything is served.
-pub async fn launch(listener: TcpListener, config: Config) -> Result<Running> {
+pub async fn launch(listener: TcpListener, mut config: Config) -> Result<Running> {
     let addr = listener.local_addr().context("the listener has no local address")?;
+    // Without a configured public URL the server is reached where it listens
+    // (the real port when bound to port 0): login and CSRF checks compare origins with it.
+    if config.public_url.is_none() {
+        config.public_url = Some(format!("http://{addr}"));
+    }
     let state = prepare(config).await?;
     let engine = state.db.engine();
     let db = state.db.clone();
@@ -143,6 +148,7 @@ pub fn router(state: AppState) -> Router {
         .merge(super::openapi::router())
         .merge(crate::pki::router())
         .merge(crate::tsa::router())
+        .merge(crate::auth::router())
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found);
     let routes = match &state.db {
@@ -150,6 +156,7 @@ pub fn router(state: AppState) -> Router {
         Db::Postgres(p) => routes.layer(sessions(PostgresStore::new(p.clone()), &state.config)),
     };
     routes
+        .layer(middleware::from_fn_with_state(state.clone(), crate::auth::csrf::guard))
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn_with_state(state.clone(), declared_length_limit))
         .with_state(state)

@@ -19,8 +19,79 @@ fn error_response(description: &str) -> Value {
             "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } })
 }
 
+fn refusal(codes: &str) -> Value {
+    error_response(&format!("refused; `error` is one of: {codes}"))
+}
+
+/// The certificate-login routes ([`crate::auth`]).
+fn auth_paths() -> Value {
+    let user = json!({ "$ref": "#/components/schemas/User" });
+    let login_codes = "challenge_unknown, challenge_expired, challenge_replayed, origin_mismatch, \
+                       clock_skew, certificate_untrusted, certificate_expired, certificate_revoked, \
+                       account_locked, bad_signature";
+    let session_codes = "not_logged_in, certificate_revoked, certificate_expired";
+    json!({
+        "/api/v1/auth/challenge": { "get": {
+            "summary": "A single-use login challenge (32 random bytes, hex; valid 2 minutes)",
+            "responses": { "200": { "description": "challenge", "content": { "application/json": { "schema": {
+                "type": "object", "required": ["challenge", "expires_at"], "properties": {
+                    "challenge": { "type": "string" },
+                    "expires_at": { "type": "string", "format": "date-time" } } } } } } } } },
+        "/api/v1/auth/login": { "post": {
+            "summary": "Certificate login: an SM2 signature over the login message (sealbid_crypto::login); rotates the session id",
+            "requestBody": { "required": true, "content": { "application/json": { "schema": {
+                "type": "object", "additionalProperties": false,
+                "required": ["certificate_chain", "challenge", "origin", "time", "signature"],
+                "properties": {
+                    "certificate_chain": { "type": "array", "minItems": 1, "maxItems": 4,
+                                           "items": { "type": "string", "description": "PEM, leaf first" } },
+                    "challenge": { "type": "string" },
+                    "origin": { "type": "string", "description": "the server's public origin" },
+                    "time": { "type": "string", "format": "date-time" },
+                    "signature": { "type": "string", "description": "DER SM2 signature, base64" } } } } } },
+            "responses": {
+                "200": { "description": "logged in; sets the session cookie",
+                         "content": { "application/json": { "schema": user } } },
+                "400": error_response("malformed certificate, time or signature"),
+                "401": refusal(login_codes),
+                "415": error_response("not application/json"),
+                "422": error_response("JSON of the wrong shape") } } },
+        "/api/v1/auth/me": { "get": {
+            "summary": "The logged-in user; the certificate is re-checked (revocation, expiry) at every request",
+            "responses": {
+                "200": { "description": "the user", "content": { "application/json": { "schema": user } } },
+                "401": refusal(session_codes) } } },
+        "/api/v1/auth/logout": { "post": {
+            "summary": "End the session",
+            "responses": {
+                "204": { "description": "logged out (also when no session was open)" },
+                "403": refusal("csrf_rejected") } } }
+    })
+}
+
+fn user_schema() -> Value {
+    json!({ "type": "object", "required": ["subject", "role", "serial", "not_after"], "properties": {
+        "subject": { "type": "string" },
+        "organization": { "type": ["string", "null"] },
+        "uscc": { "type": ["string", "null"], "description": "unified social credit code" },
+        "role": { "enum": ["bidder", "official", "hospital", "regulator", "centre", "operator"] },
+        "serial": { "type": "string", "description": "certificate serial, hex" },
+        "not_after": { "type": "string", "format": "date-time" } } })
+}
+
 /// The document.
 pub fn document() -> Value {
+    let mut doc = base_document();
+    if let (Some(paths), Value::Object(auth)) = (doc["paths"].as_object_mut(), auth_paths()) {
+        paths.extend(auth);
+    }
+    if let Some(schemas) = doc["components"]["schemas"].as_object_mut() {
+        schemas.insert("User".into(), user_schema());
+    }
+    doc
+}
+
+fn base_document() -> Value {
     let status_schema = json!({ "$ref": "#/components/schemas/CertStatus" });
     json!({
         "openapi": "3.1.0",

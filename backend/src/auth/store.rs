@@ -1,0 +1,105 @@
+//! The auth tables: single-use challenges (`auth_challenges`) and failure
+//! lockouts (`auth_lockouts`). Portable SQL, times in Unix seconds.
+
+use anyhow::{Context, Result};
+
+use super::error::Failure;
+use crate::db::Db;
+use crate::with_pool;
+
+/// How long a challenge may be used, seconds.
+pub const CHALLENGE_LIFETIME_SECS: i64 = 120;
+/// Failures within [`FAILURE_WINDOW_SECS`] that lock a certificate.
+pub const MAX_FAILURES: i64 = 5;
+/// The window in which failures are counted, seconds.
+pub const FAILURE_WINDOW_SECS: i64 = 15 * 60;
+/// How long a lock lasts, seconds.
+pub const LOCK_SECS: i64 = 15 * 60;
+
+/// Stores a new challenge valid from `now` for [`CHALLENGE_LIFETIME_SECS`];
+/// returns its expiry. Challenges that expired a day ago are swept on the way.
+pub async fn insert_challenge(db: &Db, challenge: &str, now: i64) -> Result<i64> {
+    let expires = now + CHALLENGE_LIFETIME_SECS;
+    let sql =
+        "INSERT INTO auth_challenges (challenge, created_at, expires_at, used_at) VALUES ($1, $2, $3, NULL)";
+    with_pool!(db, p => sqlx::query(sql).bind(challenge).bind(now).bind(expires).execute(p).await.map(|_| ()))
+        .context("cannot store the login challenge")?;
+    let sweep = "DELETE FROM auth_challenges WHERE expires_at < $1";
+    with_pool!(db, p => sqlx::query(sweep).bind(now - 86_400).execute(p).await.map(|_| ()))
+        .context("cannot sweep old login challenges")?;
+    Ok(expires)
+}
+
+/// Marks `challenge` used at `now` if it exists, is unused and unexpired —
+/// one conditional `UPDATE`, so of two concurrent logins with one challenge
+/// exactly one wins. Otherwise says why it cannot be used.
+pub async fn claim_challenge(db: &Db, challenge: &str, now: i64) -> Result<Result<(), Failure>> {
+    let claim = "UPDATE auth_challenges SET used_at = $2 \
+                 WHERE challenge = $1 AND used_at IS NULL AND expires_at >= $2";
+    let claimed = with_pool!(db, p => sqlx::query(claim).bind(challenge).bind(now).execute(p).await
+        .map(|r| r.rows_affected()))
+    .context("cannot claim the login challenge")?;
+    if claimed == 1 {
+        return Ok(Ok(()));
+    }
+    let look = "SELECT expires_at, used_at FROM auth_challenges WHERE challenge = $1";
+    let row: Option<(i64, Option<i64>)> =
+        with_pool!(db, p => sqlx::query_as(look).bind(challenge).fetch_optional(p).await)
+            .context("cannot read the login challenge")?;
+    Ok(Err(match row {
+        None => Failure::ChallengeUnknown,
+        Some((expires, _)) if expires < now => Failure::ChallengeExpired,
+        Some(_) => Failure::ChallengeReplayed,
+    }))
+}
+
+/// The end of the lock on `serial`, if it is locked at `now`.
+pub async fn locked_until(db: &Db, serial: &str, now: i64) -> Result<Option<i64>> {
+    let sql = "SELECT locked_until FROM auth_lockouts WHERE serial = $1";
+    let until: Option<Option<i64>> =
+        with_pool!(db, p => sqlx::query_scalar(sql).bind(serial).fetch_optional(p).await)
+            .context("cannot read the lockout state")?;
+    Ok(until.flatten().filter(|u| *u > now))
+}
+
+/// Counts one failure for `serial`; locks it once [`MAX_FAILURES`] fall
+/// within [`FAILURE_WINDOW_SECS`]. Returns true if this failure locked it.
+pub async fn record_failure(db: &Db, serial: &str, now: i64) -> Result<bool> {
+    let window_open = now - FAILURE_WINDOW_SECS;
+    let upsert = "INSERT INTO auth_lockouts (serial, failures, window_start, locked_until) \
+                  VALUES ($1, 1, $2, NULL) \
+                  ON CONFLICT (serial) DO UPDATE SET \
+                    failures = CASE WHEN auth_lockouts.window_start < $3 THEN 1 \
+                                    ELSE auth_lockouts.failures + 1 END, \
+                    window_start = CASE WHEN auth_lockouts.window_start < $3 THEN $2 \
+                                        ELSE auth_lockouts.window_start END \
+                  RETURNING failures";
+    let failures: i64 = with_pool!(db, p => sqlx::query_scalar(upsert)
+        .bind(serial).bind(now).bind(window_open).fetch_one(p).await)
+    .context("cannot count the login failure")?;
+    if failures < MAX_FAILURES {
+        return Ok(false);
+    }
+    let lock =
+        "UPDATE auth_lockouts SET locked_until = $2, failures = 0, window_start = $3 WHERE serial = $1";
+    with_pool!(db, p => sqlx::query(lock).bind(serial).bind(now + LOCK_SECS).bind(now).execute(p).await.map(|_| ()))
+        .context("cannot lock the certificate")?;
+    Ok(true)
+}
+
+/// Forgets the failures of `serial` (after a successful login).
+pub async fn clear_failures(db: &Db, serial: &str) -> Result<()> {
+    let sql = "UPDATE auth_lockouts SET failures = 0 WHERE serial = $1";
+    with_pool!(db, p => sqlx::query(sql).bind(serial).execute(p).await.map(|_| ()))
+        .context("cannot reset the login failures")?;
+    Ok(())
+}
+
+/// Lifts the lock on `serial` and forgets its failures; returns whether it was locked.
+pub async fn clear_lock(db: &Db, serial: &str, now: i64) -> Result<bool> {
+    let was = locked_until(db, serial, now).await?.is_some();
+    let sql = "UPDATE auth_lockouts SET failures = 0, locked_until = NULL WHERE serial = $1";
+    with_pool!(db, p => sqlx::query(sql).bind(serial).execute(p).await.map(|_| ()))
+        .context("cannot unlock the certificate")?;
+    Ok(was)
+}
