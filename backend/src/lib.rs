@@ -11,6 +11,7 @@
 pub mod audit;
 pub mod auth;
 pub mod authority;
+pub mod bench;
 pub mod cli;
 pub mod datadir;
 pub mod db;

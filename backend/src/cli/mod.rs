@@ -13,6 +13,7 @@ use crate::datadir::{DEFAULT_DIR, DataDir};
 
 mod audit;
 mod auth;
+mod bench;
 mod ca;
 mod csr;
 mod init;
@@ -67,6 +68,9 @@ pub enum Command {
     /// Audit trail: verify its hash chain.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Load generators that measure a running server from this process.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
     /// Certificate login: unlock a certificate locked by failed logins.
     #[command(subcommand)]
     Auth(auth::AuthCommand),
@@ -107,5 +111,6 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve::run(&dir, args),
         Command::Audit(cmd) => audit::run(&dir, cmd),
         Command::Auth(cmd) => auth::run(&dir, cmd),
+        Command::Bench(cmd) => bench::run_command(cmd),
     }
 }

@@ -1,0 +1,6 @@
+//! `sealbid bench …`: load generators that measure a running server from a
+//! second process, so the numbers include HTTP, sessions and storage.
+//!
+//! Each command prints one JSON object with what it measured.
+
+pub mod login;
