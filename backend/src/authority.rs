@@ -1,11 +1,18 @@
 //! Loading and saving the CA's own keys and certificates in a data directory.
 
 use anyhow::{Context, Result, bail};
-use sealbid_crypto::pki::{Certificate, Crl, Issuer, RevocationReason, RevokedEntry};
-use sealbid_crypto::{PrivateKey, keyfile};
+use sealbid_crypto::pki::{
+    CertSerial, Certificate, Crl, Issuer, Profile, RevocationReason, RevokedEntry, SubjectInfo, Validity,
+};
+use sealbid_crypto::{PrivateKey, PublicKey, keyfile};
 use time::{Duration, OffsetDateTime};
 
-use crate::datadir::{Authority, CaIndex, DataDir, read_file, read_text, write_atomic, write_secret_new};
+use crate::datadir::{
+    Authority, CaIndex, DataDir, Revocation, read_file, read_text, write_atomic, write_secret_new,
+};
+
+/// Longest validity a person certificate may have, in days.
+pub const MAX_DAYS: i64 = 3650;
 
 /// How long a CRL stays current before relying parties should fetch a newer one.
 pub const CRL_LIFETIME: Duration = Duration::days(7);
@@ -85,4 +92,118 @@ pub fn publish_crl(dir: &DataDir, issuer: &Issuer, index: &mut CaIndex) -> Resul
 /// Formats a time as RFC 3339.
 pub fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&time::format_description::well_known::Rfc3339).unwrap_or_else(|_| t.to_string())
+}
+
+/// Takes the data directory's lock, waiting up to 5 s for another command
+/// (or another request of the server) to release it.
+pub fn lock_waiting(dir: &DataDir) -> Result<std::fs::File> {
+    for _ in 0..50 {
+        if let Ok(guard) = dir.lock() {
+            return Ok(guard);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    dir.lock()
+}
+
+/// Issues a person certificate for `public_key` with the issuing CA, valid
+/// from a minute ago for `days` days, under the data directory's lock: the
+/// certificate is copied to `ca/certs/SERIAL.pem` and recorded in
+/// `ca/index.json` (what `sealbid ca issue` does).
+pub fn issue_person(
+    dir: &DataDir,
+    password: &[u8],
+    subject: &SubjectInfo,
+    public_key: &PublicKey,
+    days: i64,
+) -> Result<Certificate> {
+    if !(1..=MAX_DAYS).contains(&days) {
+        bail!("days must be between 1 and {MAX_DAYS}, got {days}");
+    }
+    let issuer = load_issuer(dir, password)?;
+    let _lock = lock_waiting(dir)?;
+    let mut index = dir.read_index()?;
+    let start = now() - Duration::minutes(1);
+    let end = start + Duration::days(days);
+    let ca_end = issuer.certificate().not_after()?;
+    if end > ca_end {
+        bail!("the issuing CA expires at {}; ask for fewer days", rfc3339(ca_end));
+    }
+    let validity = Validity::new(start, end)?;
+    let cert = issuer.issue(
+        subject,
+        public_key,
+        Profile::Person,
+        validity,
+        CertSerial::random()?,
+        &index.crl_url,
+    )?;
+    let serial = cert.serial()?.to_string();
+    write_atomic(&dir.issued_cert_path(&serial), cert.to_pem()?.as_bytes())?;
+    index.certificates.push(crate::setup::record(&cert, Profile::Person)?);
+    dir.write_index(&index)?;
+    Ok(cert)
+}
+
+/// Why a revocation was not made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RevokeRefusal {
+    /// This CA never issued the serial.
+    Unknown,
+    /// The serial is one of the CA's own certificates.
+    CaCertificate,
+    /// Already revoked: when and why.
+    AlreadyRevoked(Revocation),
+}
+
+impl std::fmt::Display for RevokeRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RevokeRefusal::Unknown => f.write_str("no certificate with this serial was issued by this CA"),
+            RevokeRefusal::CaCertificate => {
+                f.write_str("a CA certificate is retired by re-initialising, not by its own CRL")
+            }
+            RevokeRefusal::AlreadyRevoked(r) => write!(f, "already revoked (at {}, {})", r.at, r.reason),
+        }
+    }
+}
+
+/// A revocation that was made.
+#[derive(Debug, Clone)]
+pub struct Revoked {
+    /// Subject of the revoked certificate.
+    pub subject: String,
+    /// When, RFC 3339.
+    pub at: String,
+    /// Number of the CRL that lists it (already written as `crl.pem`).
+    pub crl_number: u64,
+}
+
+/// Revokes `serial` at once under the data directory's lock: the index
+/// records it and a new CRL is published (what `sealbid ca revoke` does).
+pub fn revoke(
+    dir: &DataDir,
+    password: &[u8],
+    serial: &CertSerial,
+    reason: RevocationReason,
+) -> Result<Result<Revoked, RevokeRefusal>> {
+    let issuer = load_issuer(dir, password)?;
+    let _lock = lock_waiting(dir)?;
+    let mut index = dir.read_index()?;
+    let wanted = serial.to_string();
+    let Some(rec) = index.certificates.iter_mut().find(|c| c.serial.eq_ignore_ascii_case(&wanted)) else {
+        return Ok(Err(RevokeRefusal::Unknown));
+    };
+    if matches!(rec.profile.as_str(), "root-ca" | "issuing-ca") {
+        return Ok(Err(RevokeRefusal::CaCertificate));
+    }
+    if let Some(r) = &rec.revoked {
+        return Ok(Err(RevokeRefusal::AlreadyRevoked(r.clone())));
+    }
+    let at = rfc3339(now());
+    rec.revoked = Some(Revocation { at: at.clone(), reason: reason.as_str().to_string() });
+    let subject = rec.subject.clone();
+    publish_crl(dir, &issuer, &mut index)?;
+    dir.write_index(&index)?;
+    Ok(Ok(Revoked { subject, at, crl_number: index.crl_number }))
 }

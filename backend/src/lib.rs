@@ -15,6 +15,7 @@ pub mod bench;
 pub mod cli;
 pub mod datadir;
 pub mod db;
+pub mod lifecycle;
 pub mod pki;
 pub mod secrets;
 pub mod server;

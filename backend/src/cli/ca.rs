@@ -5,18 +5,13 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use sealbid_crypto::pki::{
-    CertSerial, Certificate, Crl, Csr, Profile, RevocationReason, Role, SubjectInfo, Usage, Validity,
-    verify_chain,
+    CertSerial, Certificate, Crl, Csr, RevocationReason, Role, SubjectInfo, Usage, verify_chain,
 };
 use time::Duration;
 
-use super::init::record;
-use crate::authority::{load_cert, load_issuer, now, publish_crl, rfc3339};
-use crate::datadir::{Authority, DataDir, Revocation, read_file, read_text, write_atomic};
+use crate::authority::{self, MAX_DAYS, load_cert, load_issuer, now, publish_crl, rfc3339};
+use crate::datadir::{Authority, DataDir, read_file, read_text, write_atomic};
 use crate::secrets::{CA_PASSWORD_ENV, password};
-
-/// Longest validity the CLI issues, in days.
-const MAX_DAYS: i64 = 3650;
 
 /// CA subcommands.
 #[derive(Debug, Subcommand)]
@@ -113,56 +108,21 @@ fn issue(
     let subject = SubjectInfo { role: Some(role), ..verified.subject().clone() };
 
     let pw = password(CA_PASSWORD_ENV, "CA keys", false)?;
-    let _lock = dir.lock()?;
-    let issuer = load_issuer(dir, pw.as_bytes())?;
-    let mut index = dir.read_index()?;
-    let start = now() - Duration::minutes(1);
-    let end = start + Duration::days(days);
-    let ca_end = issuer.certificate().not_after()?;
-    if end > ca_end {
-        bail!("the issuing CA expires at {}; ask for fewer days", rfc3339(ca_end));
-    }
-    let cert = issuer.issue(
-        &subject,
-        verified.public_key(),
-        Profile::Person,
-        Validity::new(start, end)?,
-        CertSerial::random()?,
-        &index.crl_url,
-    )?;
-    let serial = cert.serial()?.to_string();
-    let pem = cert.to_pem()?;
-    write_atomic(&dir.issued_cert_path(&serial), pem.as_bytes())?;
-    index.certificates.push(record(&cert, Profile::Person)?);
-    dir.write_index(&index)?;
-    write_atomic(out, pem.as_bytes())?;
+    let cert = authority::issue_person(dir, pw.as_bytes(), &subject, verified.public_key(), days)?;
+    write_atomic(out, cert.to_pem()?.as_bytes())?;
     println!("issued {} to {}", out.display(), cert.subject());
-    println!("serial: {serial}");
+    println!("serial: {}", cert.serial()?);
     Ok(())
 }
 
 fn revoke(dir: &DataDir, serial: &CertSerial, reason: RevocationReason) -> Result<()> {
     let pw = password(CA_PASSWORD_ENV, "CA keys", false)?;
-    let _lock = dir.lock()?;
-    let issuer = load_issuer(dir, pw.as_bytes())?;
-    let mut index = dir.read_index()?;
-    let wanted = serial.to_string();
-    let Some(rec) = index.certificates.iter_mut().find(|c| c.serial == wanted) else {
-        bail!("no certificate with serial {wanted} was issued by this CA");
+    let done = match authority::revoke(dir, pw.as_bytes(), serial, reason)? {
+        Ok(done) => done,
+        Err(refusal) => bail!("{serial}: {refusal}"),
     };
-    if matches!(rec.profile.as_str(), "root-ca" | "issuing-ca") {
-        bail!("{wanted} is a CA certificate; a CA is retired by re-initialising, not by its own CRL");
-    }
-    if let Some(r) = &rec.revoked {
-        bail!("{wanted} is already revoked (at {}, {})", r.at, r.reason);
-    }
-    let at = now();
-    rec.revoked = Some(Revocation { at: rfc3339(at), reason: reason.as_str().to_string() });
-    let subject = rec.subject.clone();
-    publish_crl(dir, &issuer, &mut index)?;
-    dir.write_index(&index)?;
-    println!("revoked {wanted} ({subject}) at {}: {}", rfc3339(at), reason.as_str());
-    println!("CRL number {} written to {}", index.crl_number, dir.crl_path().display());
+    println!("revoked {serial} ({}) at {}: {}", done.subject, done.at, reason.as_str());
+    println!("CRL number {} written to {}", done.crl_number, dir.crl_path().display());
     Ok(())
 }
 

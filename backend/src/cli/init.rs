@@ -7,8 +7,6 @@ use crate::datadir::DataDir;
 use crate::secrets::{CA_PASSWORD_ENV, password};
 use crate::setup::{InitOptions, initialise};
 
-pub use crate::setup::record;
-
 /// Arguments of `sealbid init`.
 #[derive(Debug, Args)]
 pub struct InitArgs {

@@ -149,6 +149,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::pki::router())
         .merge(crate::tsa::router())
         .merge(crate::auth::router())
+        .merge(crate::lifecycle::router())
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found);
     let routes = match &state.db {

@@ -30,9 +30,15 @@ pub enum ApiError {
     /// The body has the wrong `Content-Type` (415).
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// The logged-in user's role may not do this (403).
+    #[error("{0}")]
+    Forbidden(String),
     /// Nothing here (404).
     #[error("{0}")]
     NotFound(String),
+    /// The request conflicts with the resource's state, e.g. deciding twice (409).
+    #[error("{0}")]
+    Conflict(String),
     /// The route exists but not with this method (405).
     #[error("{0}")]
     MethodNotAllowed(String),
@@ -49,7 +55,9 @@ impl ApiError {
             ApiError::InvalidJson { status, .. } => *status,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -62,7 +70,9 @@ impl ApiError {
             ApiError::InvalidJson { .. } => "invalid_json",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
+            ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not_found",
+            ApiError::Conflict(_) => "conflict",
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::Internal(_) => "internal",
         }

@@ -85,8 +85,14 @@ pub fn document() -> Value {
     if let (Some(paths), Value::Object(auth)) = (doc["paths"].as_object_mut(), auth_paths()) {
         paths.extend(auth);
     }
+    if let (Some(paths), Value::Object(lifecycle)) =
+        (doc["paths"].as_object_mut(), crate::lifecycle::openapi::paths())
+    {
+        paths.extend(lifecycle);
+    }
     if let Some(schemas) = doc["components"]["schemas"].as_object_mut() {
         schemas.insert("User".into(), user_schema());
+        schemas.insert("Application".into(), crate::lifecycle::openapi::application_schema());
     }
     doc
 }
