@@ -135,10 +135,32 @@ pub async fn append(db: &Db, ev: NewEvent) -> Result<Event> {
 
 /// Events with `seq > after`, oldest first, at most `limit`.
 pub async fn read_after(db: &Db, after: i64, limit: i64) -> Result<Vec<Event>> {
-    let sql = "SELECT seq, time, actor, action, subject, details, prev_hash, hash \
-               FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2";
+    read_filtered(db, after, "", "", "", "", "", limit).await
+}
+
+/// Events with `seq > after` whose action starts with `action_prefix` and, where
+/// the argument is not empty, whose actor and subject equal `actor` and
+/// `subject` and whose time is in `[from, to)` (RFC 3339 UTC text; compared to
+/// the second). Oldest first, at most `limit`.
+#[allow(clippy::too_many_arguments)]
+pub async fn read_filtered(
+    db: &Db,
+    after: i64,
+    action_prefix: &str,
+    actor: &str,
+    subject: &str,
+    from: &str,
+    to: &str,
+    limit: i64,
+) -> Result<Vec<Event>> {
+    let sql = "SELECT seq, time, actor, action, subject, details, prev_hash, hash FROM audit_events \
+               WHERE seq > $1 AND action LIKE $2 AND ($3 = '' OR actor = $3) AND ($4 = '' OR subject = $4) \
+               AND ($5 = '' OR time >= $5) AND ($6 = '' OR time < $6) ORDER BY seq LIMIT $7";
+    let pattern = format!("{action_prefix}%");
     let rows = with_pool!(db, p => {
-        let rows = sqlx::query(sql).bind(after).bind(limit).fetch_all(p).await?;
+        let rows = sqlx::query(sql)
+            .bind(after).bind(&pattern).bind(actor).bind(subject).bind(from).bind(to).bind(limit)
+            .fetch_all(p).await?;
         rows.iter().map(|r| -> Result<Event, sqlx::Error> {
             Ok(Event {
                 seq: r.try_get("seq")?,

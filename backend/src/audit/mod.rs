@@ -20,5 +20,7 @@
 //! `sealbid audit verify`) reports.
 
 pub mod chain;
+pub mod routes;
 
 pub use chain::{Event, NewEvent, Verdict, append, verify};
+pub use routes::router;

@@ -150,6 +150,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::tsa::router())
         .merge(crate::auth::router())
         .merge(crate::lifecycle::router())
+        .merge(crate::audit::router())
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found);
     let routes = match &state.db {

@@ -90,11 +90,36 @@ pub fn document() -> Value {
     {
         paths.extend(lifecycle);
     }
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        paths.insert("/api/v1/audit".into(), audit_path());
+    }
     if let Some(schemas) = doc["components"]["schemas"].as_object_mut() {
         schemas.insert("User".into(), user_schema());
         schemas.insert("Application".into(), crate::lifecycle::openapi::application_schema());
     }
     doc
+}
+
+fn audit_path() -> Value {
+    let q = |name: &str, description: &str, ty: &str| json!({ "name": name, "in": "query", "required": false, "description": description, "schema": { "type": ty } });
+    json!({ "get": {
+        "summary": "Audit trail events, oldest first, filtered (regulators and CA operators)",
+        "parameters": [
+            q("action", "action prefix, e.g. `auth.`", "string"),
+            q("actor", "exact actor", "string"),
+            q("subject", "exact subject", "string"),
+            q("from", "RFC 3339 time, inclusive", "string"),
+            q("to", "RFC 3339 time, exclusive", "string"),
+            q("after_seq", "page after this sequence number", "integer"),
+            q("limit", "1 to 1000, default 100", "integer")
+        ],
+        "responses": {
+            "200": { "description": "`{events: [{seq, time, actor, action, subject, details, prev_hash, hash}], next_after_seq}`" },
+            "400": error_response("a parameter is malformed (named in the message)"),
+            "401": error_response("not logged in"),
+            "403": error_response("`forbidden`: neither a regulator nor a CA operator")
+        }
+    } })
 }
 
 fn base_document() -> Value {
