@@ -18,7 +18,7 @@ use sealbid_crypto::pki::{
     Usage, Validity, VerifiedCsr, verify_chain,
 };
 use sealbid_crypto::sm4gcm::{self, Sm4Key};
-use sealbid_crypto::{PrivateKey, sm3};
+use sealbid_crypto::{PrivateKey, opening, sm3};
 use threshold_crypto::SecretKeySet;
 use time::{Duration, OffsetDateTime};
 
@@ -95,7 +95,25 @@ fn threshold(c: &mut Criterion) {
     g.bench_function("combine_3_shares", |b| {
         b.iter(|| pks.decrypt(shares.iter().map(|(i, s)| (*i, s)), black_box(&ct)).expect("combine"))
     });
-    g.bench_function("ciphertext_verify", |b| b.iter(|| assert!(black_box(&ct).verify())));
+    g.bench_function("ciphertext_verify_stock", |b| b.iter(|| assert!(black_box(&ct).verify())));
+    g.bench_function("ciphertext_verify_fast", |b| {
+        b.iter(|| assert!(opening::ciphertext_valid(black_box(&ct))))
+    });
+    g.bench_function("verify_decryption_share_fast", |b| {
+        b.iter(|| assert!(opening::share_valid(&pk_share0, black_box(&shares[0].1), black_box(&ct))))
+    });
+    // Where the fast checks spend their time: H(U, V) (threshold_crypto's
+    // hash_g2, a try-and-increment hash to G2 with cofactor clearing), and
+    // the rest given a prepared ciphertext.
+    g.bench_function("hash_g2", |b| b.iter(|| threshold_crypto::hash_g2(black_box(&[7u8; 64]))));
+    g.bench_function("prepare_ciphertext", |b| {
+        b.iter(|| opening::PreparedCiphertext::new(black_box(&ct)).expect("prepare"))
+    });
+    let prepared = opening::PreparedCiphertext::new(&ct).expect("prepare");
+    g.bench_function("prepared_ciphertext_check", |b| b.iter(|| assert!(black_box(&prepared).is_valid())));
+    g.bench_function("prepared_share_check", |b| {
+        b.iter(|| assert!(black_box(&prepared).share_is_valid(&pk_share0, black_box(&shares[0].1))))
+    });
     g.finish();
 }
 
@@ -248,7 +266,9 @@ fn committee(c: &mut Criterion) {
 /// combined from shares) decrypts and checks the inner signature.
 fn envelope(c: &mut Criterion) {
     use sealbid_crypto::Uscc;
-    use sealbid_crypto::envelope::{BidDocument, BidItem, PriceFen, TenderId, seal_bid};
+    use sealbid_crypto::envelope::{
+        BidDocument, BidItem, Envelope, PriceFen, SealedView, TenderId, seal_bid,
+    };
     let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("time");
     let long = Validity::new(now - Duration::days(1), now + Duration::days(365)).expect("validity");
     let root_key = PrivateKey::generate().expect("key");
@@ -296,6 +316,68 @@ fn envelope(c: &mut Criterion) {
             let opened = black_box(&env).open_with_key(&sm4_key).expect("open");
             opened.verify_inner(&public).expect("inner");
         })
+    });
+    g.finish();
+
+    let cert_der = cert.to_der().to_vec();
+    let mut g = c.benchmark_group("opening");
+    g.sample_size(10);
+    let more: Vec<_> = (0..1000u32)
+        .map(|i| {
+            let mut hash = [0u8; 32];
+            hash[..4].copy_from_slice(&i.to_be_bytes());
+            (hash, pks.public_key().encrypt([0x22u8; 16]))
+        })
+        .collect();
+    let refs: Vec<_> = more.iter().map(|(h, ct)| (*h, ct)).collect();
+    let share0 = sks.secret_key_share(0usize);
+    g.bench_function("compute_shares_1000", |b| {
+        b.iter(|| opening::compute_shares(&share0, black_box(&refs)))
+    });
+    let entries = opening::compute_shares(&share0, &refs);
+    let batch =
+        opening::ShareBatch::create(doc.tender(), &pks.public_key(), 0, entries, &key).expect("batch");
+    let batch_der = batch.encode().expect("encode");
+    g.bench_function("share_batch_1000_parse_and_verify", |b| {
+        b.iter(|| {
+            opening::ShareBatch::parse(black_box(&batch_der)).expect("parse").verify(&public).expect("verify")
+        })
+    });
+    g.bench_function("share_batch_parse_trusted_1000", |b| {
+        b.iter(|| opening::ShareBatch::parse_trusted(black_box(&batch_der)).expect("parse"))
+    });
+    g.sample_size(50);
+    let points: Vec<_> = shares
+        .iter()
+        .map(|(i, s)| {
+            let one = opening::ShareBatch::create(
+                doc.tender(),
+                &pks.public_key(),
+                *i,
+                vec![([0; 32], s.clone())],
+                &key,
+            )
+            .expect("batch");
+            (*i, one.entries()[0].1)
+        })
+        .collect();
+    let v = env.key_ciphertext_bytes()[48..64].to_vec();
+    g.bench_function("combine_key_t2", |b| {
+        b.iter(|| opening::combine_key(black_box(&points), black_box(&v)).expect("combine"))
+    });
+    let env_der = env.encode().expect("encode");
+    g.bench_function("sealed_view_open", |b| {
+        b.iter(|| {
+            SealedView::parse(black_box(&env_der))
+                .expect("view")
+                .open_with_key_expecting(&sm4_key, &cert_der)
+                .expect("open")
+        })
+    });
+    g.bench_function("envelope_parse", |b| b.iter(|| Envelope::parse(black_box(&env_der)).expect("parse")));
+    g.bench_function("open_with_key", |b| b.iter(|| black_box(&env).open_with_key(&sm4_key).expect("open")));
+    g.bench_function("open_with_key_expecting", |b| {
+        b.iter(|| black_box(&env).open_with_key_expecting(&sm4_key, &cert_der).expect("open"))
     });
     g.finish();
 }

@@ -16,6 +16,7 @@
 //! | [`uscc`] | the unified social credit code | GB 32100-2015 |
 //! | [`pki`] | PKCS#10 requests, the certificate authority, chain verification, CRLs | RFC 2986, RFC 5280 |
 //! | [`tsp`] | RFC 3161 time-stamp requests, responses and tokens with SM2/SM3 | RFC 3161, RFC 5652 |
+//! | [`opening`] | the opening: fast ciphertext and decryption-share checks, signed decryption-share batches | threshold_crypto (BLS12-381), X.690 DER |
 //! | [`committee`] | the opening committee's distributed key generation (signed, SM2-encrypted ceremony messages, complaints, password-protected key-share files) | threshold_crypto (BLS12-381), GM/T 0003 |
 //!
 //! The crate does no I/O and holds no global state. Secret types zeroize on
@@ -33,6 +34,7 @@ pub mod keyfile;
 pub mod login;
 pub mod message;
 pub mod oid;
+pub mod opening;
 pub mod pki;
 pub mod rng;
 pub mod sm2;
@@ -48,5 +50,7 @@ pub use uscc::Uscc;
 
 /// Re-exported so callers name the exact ASN.1 and certificate types this crate uses.
 pub use der;
+/// Re-exported so callers name the exact threshold-key types this crate uses (committee keys, shares).
+pub use threshold_crypto;
 /// Re-exported so callers name the exact certificate types this crate uses.
 pub use x509_cert;

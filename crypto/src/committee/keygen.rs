@@ -12,6 +12,10 @@ use super::messages::{Ack, MAX_PIECE, Part};
 use super::transcript::{Insert, Transcript};
 use super::wire::{cbor, fr_from_bytes, fr_to_bytes, from_cbor};
 use super::{Ceremony, CeremonyId, Complaint, Fault, rng07};
+use rand_chacha02::ChaChaRng;
+use rand_chacha02::rand_core::SeedableRng;
+use zeroize::Zeroizing;
+
 use crate::sm2::{PrivateKey, PublicKey};
 use crate::{Error, Result};
 
@@ -55,6 +59,8 @@ pub struct KeyGen {
     transcript: Transcript,
     private: BTreeMap<usize, Private>,
     part_made: bool,
+    /// Seed of this official's polynomial, if the caller chose it ([`KeyGen::with_seed`]).
+    seed: Option<Zeroizing<[u8; 32]>>,
 }
 
 impl KeyGen {
@@ -76,7 +82,32 @@ impl KeyGen {
             return Err(Error::InvalidKey("my key is not the official's key at my index".into()));
         }
         let transcript = Transcript::new(ceremony);
-        Ok(Self { me: my_index, key: my_key, transcript, private: BTreeMap::new(), part_made: false })
+        Ok(Self {
+            me: my_index,
+            key: my_key,
+            transcript,
+            private: BTreeMap::new(),
+            part_made: false,
+            seed: None,
+        })
+    }
+
+    /// As [`KeyGen::for_ceremony`], with this official's secret polynomial
+    /// drawn from a ChaCha20 generator seeded with `seed` instead of the
+    /// system generator: an official who keeps the seed secret (e.g. in a
+    /// password-protected file) can rebuild the same state later by replaying
+    /// the ceremony's messages. The polynomial — not the part's bytes, whose
+    /// SM2 encryptions and signature are randomized — is a function of the
+    /// seed. The seed must be fresh, secret randomness, used for one ceremony only.
+    pub fn with_seed(
+        ceremony: Ceremony,
+        my_index: usize,
+        my_key: PrivateKey,
+        seed: [u8; 32],
+    ) -> Result<Self> {
+        let mut keygen = Self::for_ceremony(ceremony, my_index, my_key)?;
+        keygen.seed = Some(Zeroizing::new(seed));
+        Ok(keygen)
     }
 
     /// The ceremony this state belongs to.
@@ -97,7 +128,11 @@ impl KeyGen {
             return Err(Error::InvalidParameter("this official already made its part".into()));
         }
         let c = self.ceremony();
-        let poly = BivarPoly::try_random(c.threshold(), &mut rng07()?)
+        let mut rng = match &self.seed {
+            Some(seed) => ChaChaRng::from_seed(**seed),
+            None => rng07()?,
+        };
+        let poly = BivarPoly::try_random(c.threshold(), &mut rng)
             .map_err(|e| Error::InvalidParameter(e.to_string()))?;
         let rows = (0..c.n())
             .map(|m| c.officials()[m].encrypt(&cbor(&poly.row(m + 1))?))

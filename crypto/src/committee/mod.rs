@@ -78,7 +78,10 @@ use crate::{Error, Result, Sm3Digest, rng};
 
 pub use keygen::{AckOutcome, KeyGen, PartOutcome};
 pub use messages::{Ack, Complaint, Fault, Part};
-pub use share_file::{ShareFile, open_share_file, seal_share_file};
+pub use share_file::{
+    ShareFile, StateFile, open_share_file, open_state_file, seal_share_file, seal_share_file_for,
+    seal_state_file,
+};
 pub use transcript::Transcript;
 
 /// Most officials a committee may have (bounds every message's size).

@@ -344,3 +344,42 @@ proptest::proptest! {
         }
     }
 }
+
+#[test]
+fn a_seeded_official_deals_the_same_polynomial_again() {
+    let keys = keys(3);
+    let c = ceremony_t(&keys, 1, 1);
+    let part = |seed| KeyGen::with_seed(c.clone(), 1, keys[1].clone(), seed).unwrap().make_part().unwrap();
+    let (a, b, other) = (part([5; 32]), part([5; 32]), part([6; 32]));
+    assert_eq!(a.commitment(), b.commitment());
+    assert_ne!(a.commitment(), other.commitment());
+    assert!(KeyGen::with_seed(c, 0, keys[1].clone(), [5; 32]).is_err());
+}
+
+#[test]
+fn state_file_round_trip_and_wrong_password() {
+    let file = seal_state_file(b"seed and sent messages", 2, &[7; 32], b"pw", 1_000).unwrap();
+    let opened = open_state_file(&file, b"pw").unwrap();
+    assert_eq!(
+        (opened.index, opened.context, opened.data.as_slice()),
+        (2, [7; 32], &b"seed and sent messages"[..])
+    );
+    assert_eq!(open_state_file(&file, b"other").unwrap_err(), Error::WrongPassword);
+    assert!(open_share_file(&file, b"pw").is_err(), "a state file is not a share file");
+}
+
+#[test]
+fn share_file_v2_records_the_committee_key() {
+    use rand07::SeedableRng;
+    let set = threshold_crypto::SecretKeySet::random(1, &mut rand07::rngs::StdRng::seed_from_u64(4));
+    let pk = set.public_keys().public_key();
+    let file = seal_share_file_for(&set.secret_key_share(1), 1, &[3; 32], &pk, b"pw", 1_000).unwrap();
+    let opened = open_share_file(&file, b"pw").unwrap();
+    assert_eq!((opened.index, opened.committee), (1, Some(pk)));
+    assert_eq!(opened.share, set.secret_key_share(1));
+    let v1 = seal_share_file(&set.secret_key_share(1), 1, &[3; 32], b"pw", 1_000).unwrap();
+    assert_eq!(open_share_file(&v1, b"pw").unwrap().committee, None);
+    let mut swapped = file.clone();
+    swapped[60] ^= 1; // inside the recorded key: authenticated
+    assert!(open_share_file(&swapped, b"pw").is_err());
+}

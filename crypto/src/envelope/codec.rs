@@ -21,8 +21,10 @@ use zeroize::Zeroizing;
 use crate::sm4gcm::{KEY_LEN, Sm4Key};
 use crate::{Error, Result, rng};
 
-const U_LEN: usize = 48;
-const W_LEN: usize = 96;
+/// Length of a compressed G1 point (U, a decryption share, a public key).
+pub(crate) const U_LEN: usize = 48;
+/// Length of a compressed G2 point (W).
+pub(crate) const W_LEN: usize = 96;
 /// Length of an encoded key ciphertext: U (48) ‖ V (16) ‖ W (96).
 pub const KEY_CIPHERTEXT_LEN: usize = U_LEN + KEY_LEN + W_LEN;
 /// Flag bit of a compressed BLS12-381 point that marks the identity.
@@ -41,12 +43,18 @@ pub(crate) fn encrypt_key(pk: &threshold_crypto::PublicKey, key: &Sm4Key) -> Res
 
 /// The 160-byte encoding of a ciphertext of a 16-byte message.
 pub(crate) fn encode(ct: &Ciphertext) -> Result<Vec<u8>> {
-    let mut sink = Sink::default();
-    ct.serialize(&mut sink).map_err(|e| Error::Encoding(format!("threshold ciphertext: {e}")))?;
-    if sink.out.len() != KEY_CIPHERTEXT_LEN || sink.seq_lens != [KEY_LEN] {
+    let (out, seq_lens) = serde_bytes(ct)?;
+    if out.len() != KEY_CIPHERTEXT_LEN || seq_lens != [KEY_LEN] {
         return Err(Error::InvalidParameter("the threshold ciphertext does not hold a 16-byte key".into()));
     }
-    Ok(sink.out)
+    Ok(out)
+}
+
+/// Parses a key ciphertext's 160-byte encoding (as [`super::Envelope::key_ciphertext_bytes`]
+/// gives it) strictly: U and W valid subgroup points, U not the identity, canonical bytes.
+/// Does not run the pairing check ([`super::Envelope::check_ciphertext`]).
+pub fn decode_key_ciphertext(bytes: &[u8]) -> Result<Ciphertext> {
+    decode(bytes)
 }
 
 /// Parses the 160-byte encoding strictly (see the module docs).
@@ -62,13 +70,30 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Ciphertext> {
     if u[0] & INFINITY_FLAG != 0 {
         return Err(Error::malformed(WHAT, "U is the point at infinity"));
     }
-    let parts: SeqDeserializer<_, ValueError> = vec![u.to_vec(), v.to_vec(), w.to_vec()].into_deserializer();
-    let ct = <Ciphertext as serde::Deserialize>::deserialize(parts)
-        .map_err(|_| Error::malformed(WHAT, "U or W is not a valid compressed curve point"))?;
+    let ct: Ciphertext = from_serde_parts(vec![u.to_vec(), v.to_vec(), w.to_vec()])
+        .ok_or_else(|| Error::malformed(WHAT, "U or W is not a valid compressed curve point"))?;
     if encode(&ct)? != bytes {
         return Err(Error::malformed(WHAT, "not in canonical form"));
     }
     Ok(ct)
+}
+
+/// The bytes `value` serializes to through `threshold_crypto`'s serde
+/// encoding (curve points compressed), and the length of each byte sequence
+/// in it. This is how the crate reads the points of a ciphertext or a
+/// decryption share, which `threshold_crypto` 0.4 exposes no other way.
+pub(crate) fn serde_bytes<T: Serialize>(value: &T) -> Result<(Vec<u8>, Vec<usize>)> {
+    let mut sink = Sink::default();
+    value.serialize(&mut sink).map_err(|e| Error::Encoding(format!("threshold_crypto value: {e}")))?;
+    Ok((sink.out, sink.seq_lens))
+}
+
+/// Rebuilds a `threshold_crypto` value from the byte sequences of its serde
+/// encoding (each curve point one compressed sequence), the inverse of
+/// [`serde_bytes`] field by field. Points are checked by `threshold_crypto`.
+pub(crate) fn from_serde_parts<T: serde::de::DeserializeOwned>(parts: Vec<Vec<u8>>) -> Option<T> {
+    let parts: SeqDeserializer<_, ValueError> = parts.into_deserializer();
+    T::deserialize(parts).ok()
 }
 
 /// Collects the bytes a ciphertext serializes to, and the length of each sequence.

@@ -82,11 +82,13 @@
 //! ciphertext ([`Envelope::key_ciphertext_bytes`]), or a copied ciphertext
 //! would get another bidder's key decrypted at the opening; time windows.
 
-mod codec;
+pub(crate) mod codec;
 mod document;
+mod opened;
 mod receipt;
 mod request;
 mod seal;
+mod view;
 
 use std::fmt;
 use std::time::Duration;
@@ -95,13 +97,15 @@ use der::asn1::GeneralizedTime;
 use der::{Decode, Reader, SliceReader, Tag, Tagged};
 use time::OffsetDateTime;
 
-pub use codec::KEY_CIPHERTEXT_LEN;
+pub use codec::{KEY_CIPHERTEXT_LEN, decode_key_ciphertext};
 pub use document::{
     Attachment, BidDocument, BidItem, MAX_ATTACHMENTS, MAX_DOCUMENT_LEN, MAX_ITEMS, PriceFen,
 };
+pub use opened::{OpenedBid, OpenedDocument};
 pub use receipt::{MAX_STAMP_SKEW, Receipt, ReceiptInfo};
 pub use request::{BidAction, BidRequest};
-pub use seal::{Envelope, MAX_ENVELOPE_LEN, OpenedBid, seal_bid};
+pub use seal::{Envelope, MAX_ENVELOPE_LEN, seal_bid};
+pub use view::SealedView;
 
 use crate::{Error, Result};
 

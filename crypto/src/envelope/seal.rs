@@ -6,7 +6,10 @@ use der::{Decode, Encode, Sequence};
 use threshold_crypto::{Ciphertext, DecryptionShare, PublicKeySet};
 use zeroize::Zeroizing;
 
-use super::{BidDocument, TenderId, VERSION, bidder_field, check_len, check_version, codec, tender_field};
+use super::{
+    BidDocument, OpenedBid, OpenedDocument, TenderId, VERSION, bidder_field, check_len, check_version, codec,
+    tender_field,
+};
 use crate::pki::Certificate;
 use crate::sm4gcm::{self, Sm4Key};
 use crate::{Error, PrivateKey, PublicKey, Purpose, Result, Signature, SignedMessage, Sm3Digest, Uscc, sm3};
@@ -15,33 +18,33 @@ use crate::{Error, PrivateKey, PublicKey, Purpose, Result, Signature, SignedMess
 #[path = "tests.rs"]
 pub(crate) mod tests;
 
-const WHAT: &str = "bid envelope";
-const PAYLOAD: &str = "bid payload";
+pub(super) const WHAT: &str = "bid envelope";
+pub(super) const PAYLOAD: &str = "bid payload";
 const BINDING: &str = "bid envelope binding";
 const AAD_LABEL: &str = "sealbid/bid-payload";
 /// Largest encoded envelope accepted: the largest document plus room for the rest.
 pub const MAX_ENVELOPE_LEN: usize = super::document::MAX_DOCUMENT_LEN + (64 << 10);
 
 #[derive(Sequence)]
-struct BodyAsn1 {
-    version: u64,
-    tender_id: String,
-    bidder: String,
-    key_ciphertext: OctetString,
-    payload: OctetString,
+pub(super) struct BodyAsn1 {
+    pub(super) version: u64,
+    pub(super) tender_id: String,
+    pub(super) bidder: String,
+    pub(super) key_ciphertext: OctetString,
+    pub(super) payload: OctetString,
 }
 
 #[derive(Sequence)]
-struct EnvelopeAsn1 {
-    body: BodyAsn1,
-    outer_signature: OctetString,
+pub(super) struct EnvelopeAsn1 {
+    pub(super) body: BodyAsn1,
+    pub(super) outer_signature: OctetString,
 }
 
 #[derive(Sequence)]
-struct PayloadAsn1 {
-    document: OctetString,
-    document_signature: OctetString,
-    signer_certificate: OctetString,
+pub(super) struct PayloadAsn1 {
+    pub(super) document: OctetString,
+    pub(super) document_signature: OctetString,
+    pub(super) signer_certificate: OctetString,
 }
 
 #[derive(Sequence)]
@@ -205,10 +208,12 @@ impl Envelope {
         &self.payload
     }
 
-    /// Runs `threshold_crypto`'s ciphertext validity check (a pairing
-    /// equation, ~6 ms): once at intake, so shares can skip it later.
+    /// Checks that the key ciphertext is valid — `threshold_crypto`'s pairing
+    /// equation `e(g1, W) == e(U, H(U, V))`, computed as one multi-Miller loop
+    /// ([`crate::opening::fast`], same verdict as `Ciphertext::verify` at about
+    /// half the cost): once at intake, so shares can skip it later.
     pub fn check_ciphertext(&self) -> Result<()> {
-        if self.key_ciphertext.verify() {
+        if crate::opening::ciphertext_valid(&self.key_ciphertext) {
             Ok(())
         } else {
             Err(Error::InvalidKey("the key ciphertext is not a valid threshold ciphertext".into()))
@@ -221,6 +226,29 @@ impl Envelope {
     /// [`Error::DecryptionFailed`]; then check them with
     /// `PublicKeyShare::verify_decryption_share`.
     pub fn open_with_shares<'a, I>(&self, committee: &PublicKeySet, shares: I) -> Result<OpenedBid>
+    where
+        I: IntoIterator<Item = (usize, &'a DecryptionShare)>,
+    {
+        self.open_with_key(&self.combine(committee, shares)?)
+    }
+
+    /// As [`Self::open_with_shares`], but checks the sealed certificate
+    /// against the bidder's known one by bytes instead of parsing it
+    /// (see [`Self::open_with_key_expecting`]).
+    pub fn open_with_shares_expecting<'a, I>(
+        &self,
+        committee: &PublicKeySet,
+        shares: I,
+        expected_cert_der: &[u8],
+    ) -> Result<OpenedDocument>
+    where
+        I: IntoIterator<Item = (usize, &'a DecryptionShare)>,
+    {
+        self.open_with_key_expecting(&self.combine(committee, shares)?, expected_cert_der)
+    }
+
+    /// Combines t+1 decryption shares into the SM4 key.
+    fn combine<'a, I>(&self, committee: &PublicKeySet, shares: I) -> Result<Zeroizing<Vec<u8>>>
     where
         I: IntoIterator<Item = (usize, &'a DecryptionShare)>,
     {
@@ -240,91 +268,102 @@ impl Envelope {
                 shares.len()
             )));
         }
-        let key = committee
+        committee
             .decrypt(shares, &self.key_ciphertext)
             .map(Zeroizing::new)
-            .map_err(|e| Error::InvalidParameter(format!("cannot combine decryption shares: {e}")))?;
-        self.open_with_key(&key)
+            .map_err(|e| Error::InvalidParameter(format!("cannot combine decryption shares: {e}")))
     }
 
     /// Opens the payload with the SM4 key and checks that the document names
     /// the header's tender and bidder. Does not check the inner signature:
     /// see [`OpenedBid::verify_inner`].
     pub fn open_with_key(&self, sm4_key: &[u8]) -> Result<OpenedBid> {
-        let key = Sm4Key::from_bytes(sm4_key).map_err(|_| Error::DecryptionFailed)?;
-        let plaintext = sm4gcm::open(&key, &aad(&self.tender, &self.bidder)?, &self.payload)?;
-        let asn1 = PayloadAsn1::from_der(&plaintext).map_err(|e| Error::malformed(PAYLOAD, e))?;
-        let document_der = asn1.document.as_bytes().to_vec();
-        let document = BidDocument::parse(&document_der)?;
-        let inner_signature = Signature::from_der(asn1.document_signature.as_bytes())
-            .map_err(|e| Error::malformed(PAYLOAD, e))?;
+        let (plaintext, asn1) = self.decrypt_payload(sm4_key)?;
         let certificate = Certificate::from_der(asn1.signer_certificate.as_bytes())?;
-        if document.tender() != &self.tender {
-            return Err(Error::malformed(
-                BINDING,
-                format!(
-                    "the document is for tender {} but the envelope for {}",
-                    document.tender(),
-                    self.tender
-                ),
-            ));
-        }
-        if document.bidder() != &self.bidder {
-            return Err(Error::malformed(
-                BINDING,
-                format!("the document is by {} but the envelope by {}", document.bidder(), self.bidder),
-            ));
-        }
-        let opened = OpenedBid { document, document_der, inner_signature, certificate };
-        if opened.payload_der()?.as_slice() != plaintext.as_slice() {
+        let content = self.document_of(&asn1)?;
+        if content.payload_der(certificate.to_der())?.as_slice() != plaintext.as_slice() {
             return Err(Error::malformed(PAYLOAD, "not in canonical DER form"));
         }
-        Ok(opened)
+        Ok(OpenedBid::new(content, certificate))
+    }
+
+    /// As [`Self::open_with_key`] for a bidder whose certificate the caller
+    /// already holds (and has checked): instead of parsing the certificate
+    /// sealed in the payload (~150 µs), insists that its DER is byte for byte
+    /// `expected_cert_der`. A different certificate fails as
+    /// [`Error::Malformed`] (`bid envelope binding`).
+    pub fn open_with_key_expecting(
+        &self,
+        sm4_key: &[u8],
+        expected_cert_der: &[u8],
+    ) -> Result<OpenedDocument> {
+        open_expecting(&self.tender, &self.bidder, &self.payload, sm4_key, expected_cert_der)
+    }
+
+    /// SM4-GCM-opens the payload and decodes its outer structure.
+    fn decrypt_payload(&self, sm4_key: &[u8]) -> Result<(Zeroizing<Vec<u8>>, PayloadAsn1)> {
+        decrypt_payload(&self.tender, &self.bidder, &self.payload, sm4_key)
+    }
+
+    /// Parses the document and inner signature and checks the document names the header's tender and bidder.
+    fn document_of(&self, asn1: &PayloadAsn1) -> Result<OpenedDocument> {
+        document_of(&self.tender, &self.bidder, asn1)
     }
 }
 
-/// The content of an opened envelope.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct OpenedBid {
-    document: BidDocument,
-    document_der: Vec<u8>,
-    inner_signature: Signature,
-    certificate: Certificate,
+/// [`Envelope::open_with_key_expecting`] on the header fields and payload of
+/// an envelope (shared with [`super::SealedView`]).
+pub(super) fn open_expecting(
+    tender: &TenderId,
+    bidder: &Uscc,
+    payload: &[u8],
+    sm4_key: &[u8],
+    expected_cert_der: &[u8],
+) -> Result<OpenedDocument> {
+    let (plaintext, asn1) = decrypt_payload(tender, bidder, payload, sm4_key)?;
+    if asn1.signer_certificate.as_bytes() != expected_cert_der {
+        return Err(Error::malformed(
+            BINDING,
+            "the certificate sealed in the payload is not the bidder's expected certificate",
+        ));
+    }
+    let opened = document_of(tender, bidder, &asn1)?;
+    if opened.payload_der(expected_cert_der)?.as_slice() != plaintext.as_slice() {
+        return Err(Error::malformed(PAYLOAD, "not in canonical DER form"));
+    }
+    Ok(opened)
 }
 
-impl OpenedBid {
-    /// The bid document.
-    pub fn document(&self) -> &BidDocument {
-        &self.document
-    }
+/// SM4-GCM-opens `payload` (associated data: version, tender, bidder) and decodes its outer structure.
+fn decrypt_payload(
+    tender: &TenderId,
+    bidder: &Uscc,
+    payload: &[u8],
+    sm4_key: &[u8],
+) -> Result<(Zeroizing<Vec<u8>>, PayloadAsn1)> {
+    let key = Sm4Key::from_bytes(sm4_key).map_err(|_| Error::DecryptionFailed)?;
+    let plaintext = sm4gcm::open(&key, &aad(tender, bidder)?, payload)?;
+    let asn1 = PayloadAsn1::from_der(&plaintext).map_err(|e| Error::malformed(PAYLOAD, e))?;
+    Ok((plaintext, asn1))
+}
 
-    /// The document's exact DER (what the inner signature covers).
-    pub fn document_der(&self) -> &[u8] {
-        &self.document_der
+/// Parses the document and inner signature and checks the document names `tender` and `bidder`.
+fn document_of(tender: &TenderId, bidder: &Uscc, asn1: &PayloadAsn1) -> Result<OpenedDocument> {
+    let document_der = asn1.document.as_bytes().to_vec();
+    let document = BidDocument::parse(&document_der)?;
+    let inner_signature =
+        Signature::from_der(asn1.document_signature.as_bytes()).map_err(|e| Error::malformed(PAYLOAD, e))?;
+    if document.tender() != tender {
+        return Err(Error::malformed(
+            BINDING,
+            format!("the document is for tender {} but the envelope for {}", document.tender(), tender),
+        ));
     }
-
-    /// The bidder's signature over the document.
-    pub fn inner_signature(&self) -> &Signature {
-        &self.inner_signature
+    if document.bidder() != bidder {
+        return Err(Error::malformed(
+            BINDING,
+            format!("the document is by {} but the envelope by {}", document.bidder(), bidder),
+        ));
     }
-
-    /// The certificate the bidder sealed with the document. Check its chain,
-    /// and that it is the certificate that signed the envelope, with [`crate::pki`].
-    pub fn certificate(&self) -> &Certificate {
-        &self.certificate
-    }
-
-    /// Checks the inner signature ([`Purpose::BidDocument`]) under `bidder_key`.
-    pub fn verify_inner(&self, bidder_key: &PublicKey) -> Result<()> {
-        SignedMessage::new(Purpose::BidDocument, &self.document_der).verify(bidder_key, &self.inner_signature)
-    }
-
-    fn payload_der(&self) -> Result<Zeroizing<Vec<u8>>> {
-        let asn1 = PayloadAsn1 {
-            document: OctetString::new(self.document_der.clone())?,
-            document_signature: OctetString::new(self.inner_signature.to_der())?,
-            signer_certificate: OctetString::new(self.certificate.to_der())?,
-        };
-        asn1.to_der().map(Zeroizing::new).map_err(|e| Error::Encoding(format!("{PAYLOAD}: {e}")))
-    }
+    Ok(OpenedDocument::new(document, document_der, inner_signature))
 }

@@ -152,6 +152,30 @@ fn round_trip_with_three_of_five_shares() {
 }
 
 #[test]
+fn opening_against_the_known_certificate_matches_the_full_opening() {
+    let f = fixture();
+    let env = Envelope::parse(&f.envelope_der).unwrap();
+    let full = open3(&env).unwrap();
+    let key = sm4_key_of(&env);
+    let known = env.open_with_key_expecting(&key, f.a.cert.to_der()).unwrap();
+    assert_eq!(known, full.clone().into_document());
+    known.verify_inner(&f.a.key.public_key()).unwrap();
+    let s = shares(&f.committee, &env, &[0, 1, 2]);
+    let via_shares = env
+        .open_with_shares_expecting(
+            &f.committee.public_keys(),
+            s.iter().map(|(i, s)| (*i, s)),
+            f.a.cert.to_der(),
+        )
+        .unwrap();
+    assert_eq!(via_shares, known);
+    // Another certificate (even a valid one of the same root) is refused by bytes.
+    let err = env.open_with_key_expecting(&key, f.b.cert.to_der()).unwrap_err();
+    assert!(matches!(err, Error::Malformed { what: "bid envelope binding", .. }), "{err}");
+    assert_eq!(env.open_with_key_expecting(&[0u8; 16], f.a.cert.to_der()), Err(Error::DecryptionFailed));
+}
+
+#[test]
 fn sealing_refuses_a_certificate_of_another_key() {
     let f = fixture();
     let doc = document(USCC_A, "T-1");
