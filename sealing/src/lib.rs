@@ -5,9 +5,15 @@
 //! and verification. The server and the CLI call this crate; the private key
 //! always signs on the signer's side.
 //!
-//! This crate is laid out now so the workspace shape is final; its content
-//! arrives with the e-seal work (issue 5).
+//! [`signing`] puts [`pdf`] and [`ses`] together: a seal signature prepared
+//! on the server, signed by the signer, finished and embedded; and the
+//! verification report of a signed PDF.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
 pub use sealbid_crypto as crypto;
+
+pub mod pdf;
+pub mod seal;
+pub mod ses;
+pub mod signing;
