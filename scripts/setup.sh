@@ -11,6 +11,9 @@ log() { printf '[setup] %s\n' "$*"; }
 need_apt=()
 command -v openssl >/dev/null || need_apt+=(openssl)
 command -v python3 >/dev/null || need_apt+=(python3 python3-pip)
+# qpdf and poppler-utils (pdfsig, pdffonts, pdftoppm, pdftotext) independently check the PDFs.
+command -v qpdf >/dev/null || need_apt+=(qpdf)
+command -v pdfsig >/dev/null || need_apt+=(poppler-utils)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     log "missing packages ${need_apt[*]} and not root: install them and re-run"; exit 1

@@ -138,7 +138,8 @@ impl DataDir {
         self.root.join("ca").join("certs").join(format!("{serial_hex}.pem"))
     }
 
-    fn index_path(&self) -> PathBuf {
+    /// `ca/index.json`: the CA's record of every certificate it issued.
+    pub fn index_path(&self) -> PathBuf {
         self.root.join("ca").join("index.json")
     }
 

@@ -8,6 +8,7 @@
 //! [`sealbid_bin`] finds the real `sealbid` binary for tests that run it.
 
 pub mod auth;
+pub mod bidding;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

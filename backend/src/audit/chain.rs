@@ -224,6 +224,19 @@ fn check_link(e: &Event, last_seq: i64, last_hash: &str) -> Option<String> {
     }
 }
 
+/// Appends an event built from its parts (the common case for handlers).
+pub async fn record(
+    db: &Db,
+    actor: &str,
+    action: &str,
+    subject: impl Into<String>,
+    details: serde_json::Value,
+) -> Result<()> {
+    let event =
+        NewEvent { actor: actor.to_string(), action: action.to_string(), subject: subject.into(), details };
+    append(db, event).await.map(|_| ())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

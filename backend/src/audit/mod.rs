@@ -22,5 +22,5 @@
 pub mod chain;
 pub mod routes;
 
-pub use chain::{Event, NewEvent, Verdict, append, verify};
+pub use chain::{Event, NewEvent, Verdict, append, record, verify};
 pub use routes::router;

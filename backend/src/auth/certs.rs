@@ -29,6 +29,8 @@ pub struct Holder {
     pub not_after: OffsetDateTime,
     /// The key that must have signed the login message.
     pub public_key: PublicKey,
+    /// The certificate, DER.
+    pub certificate_der: Vec<u8>,
 }
 
 /// A refusal with its message, or a fault of ours.
@@ -40,17 +42,57 @@ fn current_crl(dir: &DataDir) -> Result<Crl> {
 
 /// Whether `serial` is revoked at this moment, per the current CRL *or* the
 /// CA index (whichever `sealbid ca revoke` wrote first).
+///
+/// Both files are replaced atomically (write + rename) on every change, so
+/// their inode, length and modification time identify a version: the set of
+/// revoked serials is re-read only when one of them changed, and a request
+/// costs two `stat` calls instead of parsing the CA index.
 pub fn revoked_now(dir: &DataDir, serial: &CertSerial) -> Result<bool> {
-    let listed = current_crl(dir)?
-        .lookup(serial)
-        .context("the data directory's crl.pem cannot be searched")?
-        .is_some_and(|e| e.reason != RevocationReason::RemoveFromCrl);
-    if listed {
-        return Ok(true);
-    }
-    let index = dir.read_index()?;
     let wanted = serial.to_string();
-    Ok(index.certificates.iter().any(|c| c.serial.eq_ignore_ascii_case(&wanted) && c.revoked.is_some()))
+    let stamp = (file_stamp(&dir.crl_path())?, file_stamp(&dir.index_path())?);
+    let mut cache = REVOKED.lock().map_err(|_| anyhow::anyhow!("the revocation cache is poisoned"))?;
+    let fresh = cache.get(dir.path()).filter(|c| c.stamp == stamp).map(|c| c.serials.contains(&wanted));
+    if let Some(revoked) = fresh {
+        return Ok(revoked);
+    }
+    let serials = revoked_serials(dir)?;
+    let revoked = serials.contains(&wanted);
+    cache.insert(dir.path().to_path_buf(), Revoked { stamp, serials });
+    Ok(revoked)
+}
+
+type FileStamp = (u64, u64, std::time::SystemTime);
+
+struct Revoked {
+    stamp: (FileStamp, FileStamp),
+    serials: std::collections::HashSet<String>,
+}
+
+static REVOKED: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<std::path::PathBuf, Revoked>>,
+> = std::sync::LazyLock::new(Default::default);
+
+fn file_stamp(path: &std::path::Path) -> Result<FileStamp> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok((m.ino(), m.len(), m.modified()?))
+}
+
+/// Every revoked serial (upper-case hex) in the CRL and the CA index.
+fn revoked_serials(dir: &DataDir) -> Result<std::collections::HashSet<String>> {
+    let crl = current_crl(dir)?;
+    let mut set: std::collections::HashSet<String> = crl
+        .entries()
+        .context("the data directory's crl.pem cannot be read")?
+        .into_iter()
+        .filter(|e| e.reason != RevocationReason::RemoveFromCrl)
+        .map(|e| e.serial.to_string())
+        .collect();
+    let index = dir.read_index()?;
+    set.extend(
+        index.certificates.iter().filter(|c| c.revoked.is_some()).map(|c| c.serial.to_ascii_uppercase()),
+    );
+    Ok(set)
 }
 
 /// Verifies a login certificate at `now`: a path leaf → the data directory's
@@ -96,6 +138,7 @@ pub fn verify_login_certificate(dir: &DataDir, leaf: &Certificate, now: OffsetDa
         role: role.as_str().to_string(),
         not_after: leaf.not_after()?,
         public_key: chain.public_key().clone(),
+        certificate_der: leaf.to_der().to_vec(),
     }))
 }
 

@@ -170,6 +170,8 @@ async fn establish(s: &AppState, session: &Session, h: Holder) -> Result<Session
         role: h.role,
         serial: h.serial,
         not_after: rfc3339(h.not_after),
+        public_key: hex::encode(h.public_key.to_sec1()),
+        certificate: <base64ct::Base64 as base64ct::Encoding>::encode_string(&h.certificate_der),
     };
     session.cycle_id().await.map_err(|e| anyhow::anyhow!("cannot rotate the session id: {e}"))?;
     session.insert(SESSION_KEY, &user).await.map_err(|e| anyhow::anyhow!("cannot store the session: {e}"))?;

@@ -28,6 +28,7 @@ pub mod certs;
 pub mod csrf;
 pub mod error;
 pub mod login;
+pub mod roles;
 pub mod session;
 pub mod store;
 
@@ -38,6 +39,7 @@ use sealbid_crypto::pki::CertSerial;
 use serde_json::json;
 
 pub use error::{AuthError, Failure};
+pub use roles::{BidderUser, CentreUser, OperatorUser, require};
 pub use session::{CurrentUser, SessionUser};
 
 use crate::audit::{self, NewEvent};

@@ -37,6 +37,13 @@ pub struct SessionUser {
     pub serial: String,
     /// End of the certificate's validity, RFC 3339.
     pub not_after: String,
+    /// The certificate's public key, SEC1 uncompressed, hex: what the user's
+    /// signed actions (bids, shares, ceremony messages) must verify under.
+    #[serde(default)]
+    pub public_key: String,
+    /// The login certificate, DER in base64.
+    #[serde(default)]
+    pub certificate: String,
 }
 
 /// The logged-in user of a request, re-checked live: a certificate revoked

@@ -13,11 +13,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use base64ct::{Base64, Encoding};
 use sealbid_crypto::PrivateKey;
-use sealbid_crypto::login::LoginMessage;
 use serde_json::{Value, json};
-use time::OffsetDateTime;
 
 /// What to run against which server.
 #[derive(Debug, Clone)]
@@ -49,7 +46,7 @@ pub struct Phase {
     pub p99_ms: f64,
 }
 
-fn summarise(mut lat: Vec<Duration>, wall: Duration) -> Phase {
+pub(crate) fn summarise(mut lat: Vec<Duration>, wall: Duration) -> Phase {
     lat.sort_unstable();
     let pick = |q: f64| {
         lat.get(((lat.len() as f64 - 1.0) * q).round() as usize).map_or(0.0, |d| d.as_secs_f64() * 1e3)
@@ -63,39 +60,13 @@ fn summarise(mut lat: Vec<Duration>, wall: Duration) -> Phase {
     }
 }
 
-fn client() -> Result<reqwest::Client> {
+pub(crate) fn client() -> Result<reqwest::Client> {
     Ok(reqwest::Client::builder().no_proxy().pool_max_idle_per_host(64).build()?)
 }
 
 /// One full login; returns the session cookie.
 async fn login_once(client: &reqwest::Client, b: &LoginBench) -> Result<String> {
-    let resp = client.get(format!("{}/api/v1/auth/challenge", b.url)).send().await?;
-    if !resp.status().is_success() {
-        bail!("challenge: HTTP {}", resp.status());
-    }
-    let challenge = resp.json::<Value>().await?["challenge"].as_str().context("no challenge")?.to_string();
-    let msg = LoginMessage::new(challenge.clone(), b.url.clone(), OffsetDateTime::now_utc());
-    let signature = msg.sign(&b.key)?;
-    let body = json!({
-        "certificate_chain": *b.chain,
-        "challenge": challenge,
-        "origin": b.url,
-        "time": msg.time_text()?,
-        "signature": Base64::encode_string(&signature.to_der()),
-    });
-    let resp = client.post(format!("{}/api/v1/auth/login", b.url)).json(&body).send().await?;
-    let status = resp.status();
-    let cookie = resp
-        .headers()
-        .get_all(reqwest::header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok()?.split(';').next())
-        .find(|p| p.starts_with("sealbid_session="))
-        .map(str::to_string);
-    if !status.is_success() {
-        bail!("login: HTTP {status}: {}", resp.text().await.unwrap_or_default());
-    }
-    cookie.context("login succeeded without a session cookie")
+    crate::cli::client::login(client, &b.url, &b.key, &b.chain).await
 }
 
 async fn me_once(client: &reqwest::Client, url: &str, cookie: &str) -> Result<()> {
@@ -109,7 +80,7 @@ async fn me_once(client: &reqwest::Client, url: &str, cookie: &str) -> Result<()
 }
 
 /// Runs `op` `requests` times over `concurrency` tasks; returns the latency summary.
-async fn closed_loop<F, Fut>(requests: usize, concurrency: usize, op: F) -> Result<Phase>
+pub(crate) async fn closed_loop<F, Fut>(requests: usize, concurrency: usize, op: F) -> Result<Phase>
 where
     F: Fn() -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = Result<()>> + Send,

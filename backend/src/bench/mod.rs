@@ -3,4 +3,6 @@
 //!
 //! Each command prints one JSON object with what it measured.
 
+pub mod intake;
 pub mod login;
+pub mod opening;

@@ -14,10 +14,17 @@ use crate::datadir::{DEFAULT_DIR, DataDir};
 mod audit;
 mod auth;
 mod bench;
+mod bid;
 mod ca;
+pub mod client;
+mod committee;
 mod csr;
 mod init;
 mod key;
+mod opening;
+mod pdf;
+mod receipt;
+mod seal;
 mod serve;
 mod ts;
 
@@ -52,6 +59,9 @@ pub enum Command {
     /// Time stamps (RFC 3161) from the data directory's TSA.
     #[command(subcommand)]
     Ts(ts::TsCommand),
+    /// GB/T 38540 electronic seals signed by the data directory's seal authority.
+    #[command(subcommand)]
+    Seal(seal::SealCommand),
     /// Run the platform server (initialises the data directory on first start).
     ///
     /// Settings, each layer overriding the one before: built-in defaults; the
@@ -74,6 +84,21 @@ pub enum Command {
     /// Certificate login: unlock a certificate locked by failed logins.
     #[command(subcommand)]
     Auth(auth::AuthCommand),
+    /// Committee key ceremony, off-line: an official's side of the key generation.
+    #[command(subcommand)]
+    Committee(committee::CommitteeCommand),
+    /// Bids, off-line: seal a bid from a tender file and a price list; submit it.
+    #[command(subcommand)]
+    Bid(bid::BidCommand),
+    /// Bid receipts: verify one off-line.
+    #[command(subcommand)]
+    Receipt(receipt::ReceiptCommand),
+    /// The opening, off-line: an official's signed decryption shares.
+    #[command(subcommand)]
+    Opening(opening::OpeningCommand),
+    /// Contracts as PDFs, signed with GB/T 38540 seals and verified.
+    #[command(subcommand)]
+    Pdf(pdf::PdfCommand),
 }
 
 /// Output file argument shared by commands that write one file.
@@ -108,9 +133,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Csr(args) => csr::run(args),
         Command::Ca(cmd) => ca::run(&dir, cmd),
         Command::Ts(cmd) => ts::run(&dir, cmd),
+        Command::Seal(cmd) => seal::run(&dir, cmd),
         Command::Serve(args) => serve::run(&dir, args),
         Command::Audit(cmd) => audit::run(&dir, cmd),
         Command::Auth(cmd) => auth::run(&dir, cmd),
-        Command::Bench(cmd) => bench::run_command(cmd),
+        Command::Bench(cmd) => bench::run_command(&dir, cmd),
+        Command::Committee(cmd) => committee::run(cmd),
+        Command::Bid(cmd) => bid::run(cmd),
+        Command::Receipt(cmd) => receipt::run(cmd),
+        Command::Opening(cmd) => opening::run(cmd),
+        Command::Pdf(cmd) => pdf::run(&dir, cmd),
     }
 }

@@ -22,7 +22,10 @@ pub struct ServeArgs {
     pub config: Option<PathBuf>,
     /// Demo mode: without SEALBID_CA_PASSWORD, use (and on first start create)
     /// a random CA password kept in DATA_DIR/demo-password.txt, so one command
-    /// starts a working platform. Never for production.
+    /// starts a working platform; on first start also create demo
+    /// organisations, people in every role with certificates and encrypted
+    /// key files, and a ready opening committee (DATA_DIR/demo/README.txt).
+    /// Never for production.
     #[arg(long)]
     pub demo: bool,
 }
@@ -36,6 +39,7 @@ pub fn run(dir: &DataDir, args: ServeArgs) -> Result<()> {
     if let Some(listen) = args.listen {
         config.listen = listen;
     }
+    config.demo = args.demo;
     if config.ca_password.is_none() {
         config.ca_password = Some(if args.demo {
             demo_password(dir)?

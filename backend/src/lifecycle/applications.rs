@@ -15,24 +15,12 @@ use serde_json::{Value, json};
 use super::form::Submission;
 use super::store::{self, Row};
 use super::{Operator, blocking, ca_password};
-use crate::audit::{self, NewEvent};
+use crate::audit;
 use crate::authority::{self, MAX_DAYS, now, rfc3339};
 use crate::server::{ApiError, ApiJson, AppState};
 
 /// Validity of a certificate when the operator names none: one year (seed 004).
 pub const DEFAULT_DAYS: i64 = 365;
-
-async fn audited(
-    s: &AppState,
-    actor: &str,
-    action: &str,
-    subject: String,
-    details: Value,
-) -> Result<(), ApiError> {
-    let event = NewEvent { actor: actor.to_string(), action: action.into(), subject, details };
-    audit::append(&s.db, event).await?;
-    Ok(())
-}
 
 fn application_id(id: Result<Path<i64>, PathRejection>) -> Result<i64, ApiError> {
     let Path(id) = id.map_err(|_| ApiError::BadRequest("id: must be an application number".into()))?;
@@ -53,7 +41,7 @@ pub(super) async fn submit(
     let id = store::insert(&s.db, &app, &rfc3339(now())).await?;
     let details = json!({ "uscc": app.uscc.as_str(), "operation": app.form.operation,
                           "role": app.role.as_str(), "org_name": app.form.org_name });
-    audited(&s, "applicant", "application.submitted", id.to_string(), details).await?;
+    audit::record(&s.db, "applicant", "application.submitted", id.to_string(), details).await?;
     Ok((StatusCode::CREATED, Json(json!({ "id": id, "status": "pending" }))))
 }
 
@@ -175,8 +163,22 @@ pub(super) async fn approve(
         return Err(ApiError::Conflict(format!("application {} was {} meanwhile", r.id, r.status)));
     }
     store::ensure_organisation(&s.db, &r, &when).await?;
+    let public_key = hex::encode(cert.public_key().map_err(anyhow::Error::from)?.to_sec1());
+    let not_after = rfc3339(cert.not_after().map_err(anyhow::Error::from)?);
+    let issued = crate::people::store::Issued {
+        org_uscc: &r.uscc,
+        name: &r.agent_name,
+        id_number: &r.agent_id_number,
+        phone: &r.agent_phone,
+        role: &r.role,
+        serial: &serial,
+        public_key: &public_key,
+        not_after: &not_after,
+        granted_by: &op.serial,
+    };
+    crate::people::store::record_issue(&s.db, &issued, &when).await?;
     let details = json!({ "application": r.id, "subject": cert.subject(), "role": r.role, "days": days });
-    audited(&s, &op.serial, "certificate.issued", serial.clone(), details).await?;
+    audit::record(&s.db, &op.serial, "certificate.issued", serial.clone(), details).await?;
     Ok(Json(json!({ "id": r.id, "status": "approved", "issued_serial": serial })))
 }
 
@@ -226,6 +228,7 @@ pub(super) async fn reject(
     if !store::reject(&s.db, r.id, &op.serial, reason, &rfc3339(now())).await? {
         return Err(ApiError::Conflict(format!("application {} was decided meanwhile", r.id)));
     }
-    audited(&s, &op.serial, "application.rejected", r.id.to_string(), json!({ "reason": reason })).await?;
+    audit::record(&s.db, &op.serial, "application.rejected", r.id.to_string(), json!({ "reason": reason }))
+        .await?;
     Ok(Json(json!({ "id": r.id, "status": "rejected", "reason": reason })))
 }

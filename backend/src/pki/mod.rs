@@ -33,6 +33,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/pki/root", get(root))
         .route("/pki/issuing", get(issuing))
+        .route("/pki/platform", get(platform))
+        .route("/pki/tsa", get(tsa))
         .route("/pki/crl", get(crl))
         .route("/api/v1/pki/certificates/{serial}/status", get(status_one))
         .route("/api/v1/pki/certificates/status", post(status_many))
@@ -44,6 +46,16 @@ async fn root(State(s): State<AppState>) -> Result<Response, ApiError> {
 
 async fn issuing(State(s): State<AppState>) -> Result<Response, ApiError> {
     ca_cert(&s.data_dir, Authority::Issuing).await
+}
+
+/// The platform's signing certificate (receipts, tenders, results are signed with it).
+async fn platform(State(s): State<AppState>) -> Result<Response, ApiError> {
+    ca_cert(&s.data_dir, Authority::SealAuthority).await
+}
+
+/// The time-stamping authority's certificate.
+async fn tsa(State(s): State<AppState>) -> Result<Response, ApiError> {
+    ca_cert(&s.data_dir, Authority::Tsa).await
 }
 
 async fn ca_cert(dir: &DataDir, a: Authority) -> Result<Response, ApiError> {

@@ -35,8 +35,12 @@ pub struct AppState {
     pub data_dir: DataDir,
     /// The time-stamping authority, key loaded once at start.
     pub tsa: Arc<TimeStampAuthority>,
+    /// The platform's signing key (receipts, tenders, results).
+    pub platform: Arc<crate::platform::Platform>,
     /// The configuration the server started with.
     pub config: Arc<Config>,
+    /// Openings running in this process (so a second request does not start another).
+    pub openings: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
 }
 
 /// A server started by [`launch`].
@@ -99,7 +103,8 @@ pub async fn launch(listener: TcpListener, mut config: Config) -> Result<Running
     Ok(Running { addr, engine, db, stop: Some(stop), task })
 }
 
-async fn prepare(config: Config) -> Result<AppState> {
+/// Prepares the platform state without serving it (also used by `sealbid bench opening`).
+pub async fn prepare(config: Config) -> Result<AppState> {
     let dir = DataDir::new(&config.data_dir);
     let Some(password) = config.ca_password.clone() else {
         bail!("the server needs the CA password to load the TSA key: set SEALBID_CA_PASSWORD");
@@ -115,6 +120,7 @@ async fn prepare(config: Config) -> Result<AppState> {
         }
     }
     let tsa = crate::tsa::load(&dir, password.expose().as_bytes()).await?;
+    let platform = crate::platform::load(&dir, password.expose().as_bytes()).await?;
     let db = Db::connect(dir.path(), config.database_url.as_ref().map(Secret::expose)).await?;
     migrate_sessions(&db).await?;
     // Serials the offline `sealbid ts stamp` already used are never reissued.
@@ -128,7 +134,12 @@ async fn prepare(config: Config) -> Result<AppState> {
                          "pid": std::process::id() }),
     };
     audit::append(&db, start).await?;
-    Ok(AppState { db, data_dir: dir, tsa, config: Arc::new(config) })
+    let state =
+        AppState { db, data_dir: dir, tsa, platform, config: Arc::new(config), openings: Arc::default() };
+    if state.config.demo && crate::demo::seed(&state).await? {
+        tracing::info!(dir = %state.data_dir.path().join("demo").display(), "demo data created: see README.txt there");
+    }
+    Ok(state)
 }
 
 async fn migrate_sessions(db: &Db) -> Result<()> {
@@ -151,6 +162,11 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::auth::router())
         .merge(crate::lifecycle::router())
         .merge(crate::audit::router())
+        .merge(crate::people::router())
+        .merge(crate::committees::router())
+        .merge(crate::tenders::router())
+        .merge(crate::bids::router())
+        .merge(crate::opening::router())
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found);
     let routes = match &state.db {
@@ -178,7 +194,12 @@ fn sessions<S: tower_sessions::SessionStore + Clone>(store: S, config: &Config) 
 /// `DefaultBodyLimit` while being read.)
 async fn declared_length_limit(State(s): State<AppState>, req: Request, next: Next) -> Response {
     let declared = req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
-    let limit = s.config.body_limit;
+    // Decryption shares for a whole tender are one large signed upload.
+    let limit = if req.uri().path().ends_with("/opening/shares") {
+        crate::opening::MAX_SHARES_BODY.max(s.config.body_limit)
+    } else {
+        s.config.body_limit
+    };
     match declared {
         Some(n) if n > limit as u64 => ApiError::PayloadTooLarge(format!(
             "the request body is {n} bytes; this server accepts at most {limit} bytes"

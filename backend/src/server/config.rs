@@ -60,6 +60,8 @@ pub struct Config {
     pub secure_cookies: bool,
     /// Password of the CA keys (the TSA key is loaded at start).
     pub ca_password: Option<Secret>,
+    /// Seed demo organisations, people, key files and a committee on start (`--demo`).
+    pub demo: bool,
 }
 
 /// Default body limit: 1 MiB.
@@ -87,6 +89,7 @@ impl Config {
             body_limit: DEFAULT_BODY_LIMIT,
             secure_cookies: false,
             ca_password: None,
+            demo: false,
         }
     }
 

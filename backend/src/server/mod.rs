@@ -10,8 +10,9 @@ pub mod error;
 pub mod health;
 pub mod json;
 pub mod openapi;
+pub mod openapi_more;
 
-pub use app::{AppState, Running, launch};
+pub use app::{AppState, Running, launch, prepare};
 pub use config::{Config, Secret};
 pub use error::ApiError;
 pub use json::ApiJson;

@@ -1,0 +1,374 @@
+//! Bid intake: sealed envelopes in, signed and time-stamped receipts out;
+//! replacement and withdrawal by signed requests before the deadline.
+//!
+//! | route | who | answer |
+//! |---|---|---|
+//! | `POST /api/v1/tenders/{id}/bids` | bidder | body: the envelope (DER, `application/octet-stream`) → 201 `{bid, envelope_hash, receipt}` |
+//! | `POST /api/v1/tenders/{id}/bids/replace` | bidder | `{request, envelope}` (base64: a signed `BidRequest` naming the active envelope, the new envelope) → 201 receipt |
+//! | `POST /api/v1/tenders/{id}/bids/withdraw` | bidder | `{request}` (base64 signed `BidRequest`) → 200 |
+//! | `GET /api/v1/tenders/{id}/bids/mine` | bidder | the bidder's bids for the tender, oldest first, with statuses |
+//! | `GET /api/v1/bids/{id}/receipt` | the bidder who made it | the receipt, DER |
+//! | `GET /api/v1/tenders/{id}/intake` | centre, operator, the committee's officials | counts only, never contents |
+//!
+//! Intake checks, in order: role (403), signing allowed (403), the tender is
+//! published (404/409) and the window is open now (409 naming the deadline),
+//! the envelope parses within the size limit (400 naming the field), it is
+//! for this tender and by the logged-in bidder's organisation (400/403), its
+//! outer signature verifies under the login certificate (400), and its key
+//! ciphertext is a valid threshold ciphertext (400). Storage refuses a key
+//! ciphertext already used under the same committee, an envelope already
+//! submitted, and a second active bid (409). Only then is the receipt made:
+//! platform-signed and time-stamped over (tender, bidder, envelope hash,
+//! time, sequence); it is stored with the bid in the same row, so a bid is
+//! acknowledged only once its transaction commits.
+//!
+//! The server never reads a bid here: it holds no key that could open the
+//! payload before the committee contributes its shares at the opening.
+
+pub mod store;
+
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, PathRejection};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64ct::{Base64, Encoding};
+use sealbid_crypto::envelope::{BidAction, BidRequest, Envelope, MAX_ENVELOPE_LEN, Receipt, ReceiptInfo};
+use sealbid_crypto::{PublicKey, Uscc};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::audit::{self, NewEvent};
+use crate::auth::{BidderUser, CurrentUser, SessionUser, require};
+use crate::authority::{now, rfc3339};
+use crate::db::counters::{self, TSA_SERIAL};
+use crate::server::{ApiError, ApiJson, AppState};
+use crate::tenders::{self, Tender, stored_time};
+use store::{NewBid, Refused};
+
+/// How far a request's signed time may be from the server's clock.
+const MAX_REQUEST_SKEW_SECS: i64 = 300;
+
+/// The bid routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/tenders/{id}/bids", post(submit))
+        .route("/api/v1/tenders/{id}/bids/replace", post(replace))
+        .route("/api/v1/tenders/{id}/bids/withdraw", post(withdraw))
+        .route("/api/v1/tenders/{id}/bids/mine", get(mine))
+        .route("/api/v1/bids/{id}/receipt", get(receipt))
+        .route("/api/v1/tenders/{id}/intake", get(intake))
+}
+
+impl From<Refused> for ApiError {
+    fn from(r: Refused) -> Self {
+        match r {
+            Refused::Db(e) => ApiError::Internal(e),
+            other => ApiError::Conflict(other.to_string()),
+        }
+    }
+}
+
+/// The logged-in bidder: role, signing allowed, organisation and key.
+struct Bidder {
+    user: SessionUser,
+    uscc: Uscc,
+    key: PublicKey,
+    cert: Vec<u8>,
+}
+
+async fn bidder(s: &AppState, current: CurrentUser, action: &str) -> Result<Bidder, ApiError> {
+    let user = current.user;
+    require(&user, &["bidder"], action)?;
+    crate::people::signing_gate(&s.db, &user).await?;
+    let uscc = user
+        .uscc
+        .as_deref()
+        .and_then(|u| Uscc::parse(u).ok())
+        .ok_or_else(|| ApiError::Forbidden("your certificate names no organisation code".into()))?;
+    let key = hex::decode(&user.public_key)
+        .ok()
+        .and_then(|k| PublicKey::from_sec1(&k).ok())
+        .ok_or_else(|| ApiError::Forbidden("this session carries no signing key: log in again".into()))?;
+    let cert = Base64::decode_vec(&user.certificate)
+        .map_err(|_| ApiError::Forbidden("this session carries no certificate: log in again".into()))?;
+    Ok(Bidder { user, uscc, key, cert })
+}
+
+/// The tender, published and inside its bidding window now.
+async fn open_tender(
+    s: &AppState,
+    user: &SessionUser,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Tender, ApiError> {
+    let t = tenders::visible(s, user, id).await?;
+    if t.status != "published" {
+        return Err(ApiError::Conflict(format!("tender {} is {}: it takes no bids", t.id, t.status)));
+    }
+    let at = now();
+    if at < stored_time(&t.opens_at)? {
+        return Err(ApiError::Conflict(format!("bidding for {} opens at {}", t.id, t.opens_at)));
+    }
+    if at >= stored_time(&t.deadline)? {
+        return Err(ApiError::Conflict(format!(
+            "the deadline for {} passed at {}: no more bids, replacements or withdrawals",
+            t.id, t.deadline
+        )));
+    }
+    Ok(t)
+}
+
+/// Parses and checks an envelope without reading it (off the async runtime:
+/// the ciphertext check is a pairing computation).
+async fn check_envelope(bytes: Vec<u8>, t: &Tender, b: &Bidder) -> Result<(Envelope, Vec<u8>), ApiError> {
+    if bytes.len() > MAX_ENVELOPE_LEN {
+        return Err(ApiError::PayloadTooLarge(format!(
+            "the envelope is {} bytes; at most {MAX_ENVELOPE_LEN}",
+            bytes.len()
+        )));
+    }
+    let (tender, uscc, key) = (t.id.clone(), b.uscc.clone(), b.key.clone());
+    tokio::task::spawn_blocking(move || {
+        let env = Envelope::parse(&bytes).map_err(|e| ApiError::BadRequest(format!("envelope: {e}")))?;
+        if env.tender().as_str() != tender {
+            return Err(ApiError::BadRequest(format!(
+                "the envelope is for tender {}, not {tender}",
+                env.tender()
+            )));
+        }
+        if env.bidder() != &uscc {
+            return Err(ApiError::Forbidden(format!(
+                "the envelope is by {}, but you log in for {uscc}",
+                env.bidder()
+            )));
+        }
+        env.verify_outer(&key).map_err(|e| {
+            ApiError::BadRequest(format!(
+                "the envelope's signature does not verify under your certificate: {e}"
+            ))
+        })?;
+        env.check_ciphertext().map_err(|e| ApiError::BadRequest(format!("envelope: {e}")))?;
+        Ok((env, bytes))
+    })
+    .await
+    .map_err(anyhow::Error::from)?
+}
+
+/// Signs, stamps and stores a checked envelope; answers with the receipt.
+async fn accept(
+    s: &AppState,
+    t: &Tender,
+    b: &Bidder,
+    env: &Envelope,
+    bytes: &[u8],
+    replaces: Option<(i64, &[u8])>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let hash = env.hash().map_err(anyhow::Error::from)?;
+    let sequence = counters::next(&s.db, TSA_SERIAL).await?;
+    let info = ReceiptInfo {
+        tender: env.tender().clone(),
+        bidder: b.uscc.clone(),
+        envelope_hash: hash,
+        received_at: now(),
+        sequence,
+    };
+    let (platform, tsa) = (s.platform.clone(), s.tsa.clone());
+    let receipt = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<u8>> {
+        let serial = sealbid_crypto::der::asn1::Uint::new(&sequence.to_be_bytes())?;
+        Ok(Receipt::create(info, &platform.key, &tsa, serial)?.encode()?)
+    })
+    .await
+    .map_err(anyhow::Error::from)??;
+    let (hash_hex, point) = (hex::encode(hash), hex::encode(&env.key_ciphertext_bytes()[..48]));
+    let when = rfc3339(now());
+    let new = NewBid {
+        tender_id: &t.id,
+        committee_id: t.committee_id,
+        bidder_uscc: b.uscc.as_str(),
+        bidder_serial: &b.user.serial,
+        bidder_cert: &b.cert,
+        envelope: bytes,
+        envelope_hash: &hash_hex,
+        key_point: &point,
+        tender_version: t.version,
+        received_at: &when,
+        receipt: &receipt,
+    };
+    let id = store::insert(&s.db, &new, replaces).await?;
+    let action = if replaces.is_some() { "bid.replaced" } else { "bid.received" };
+    let details = json!({ "bid": id, "tender": t.id, "bidder": b.uscc.as_str(), "envelope_hash": hash_hex,
+                          "replaces": replaces.map(|r| r.0) });
+    audit::append(
+        &s.db,
+        NewEvent { actor: b.user.serial.clone(), action: action.into(), subject: t.id.clone(), details },
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "bid": id, "envelope_hash": hash_hex, "receipt": Base64::encode_string(&receipt),
+                     "received_at": when })),
+    ))
+}
+
+async fn submit(
+    State(s): State<AppState>,
+    current: CurrentUser,
+    id: Result<Path<String>, PathRejection>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let b = bidder(&s, current, "submit bids").await?;
+    let t = open_tender(&s, &b.user, id).await?;
+    let body = body?;
+    let (env, bytes) = check_envelope(body.to_vec(), &t, &b).await?;
+    accept(&s, &t, &b, &env, &bytes, None).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Replacement {
+    request: String,
+    envelope: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Withdrawal {
+    request: String,
+}
+
+/// Decodes and checks a signed request about the bidder's active bid.
+async fn check_request(
+    s: &AppState,
+    t: &Tender,
+    b: &Bidder,
+    encoded: &str,
+    action: BidAction,
+) -> Result<(i64, Vec<u8>), ApiError> {
+    let der =
+        Base64::decode_vec(encoded).map_err(|e| ApiError::BadRequest(format!("request: not base64: {e}")))?;
+    let req = BidRequest::parse(&der).map_err(|e| ApiError::BadRequest(format!("request: {e}")))?;
+    req.verify(&b.key).map_err(|e| {
+        ApiError::BadRequest(format!("the request's signature does not verify under your certificate: {e}"))
+    })?;
+    if req.action() != action {
+        let what = |a: BidAction| match a {
+            BidAction::Withdraw => "a withdrawal".to_string(),
+            BidAction::Replace { replacement } => {
+                format!("a replacement by envelope {}", hex::encode(replacement))
+            }
+        };
+        return Err(ApiError::BadRequest(format!(
+            "request: it asks for {}, but this is {}",
+            what(req.action()),
+            what(action)
+        )));
+    }
+    if req.tender().as_str() != t.id || req.bidder() != &b.uscc {
+        return Err(ApiError::BadRequest("request: it names another tender or bidder".into()));
+    }
+    let skew = (req.time() - now()).whole_seconds().abs();
+    if skew > MAX_REQUEST_SKEW_SECS {
+        return Err(ApiError::BadRequest(format!(
+            "request: signed {skew} s from the server's clock (at most {MAX_REQUEST_SKEW_SECS} s)"
+        )));
+    }
+    let active = store::active_of(&s.db, &t.id, b.uscc.as_str())
+        .await?
+        .ok_or_else(|| ApiError::Conflict(format!("you have no active bid for {}", t.id)))?;
+    if active.envelope_hash != hex::encode(req.target()) {
+        return Err(ApiError::Conflict("the request names an envelope that is not your active bid".into()));
+    }
+    Ok((active.id, der))
+}
+
+async fn replace(
+    State(s): State<AppState>,
+    BidderUser(current): BidderUser,
+    id: Result<Path<String>, PathRejection>,
+    ApiJson(body): ApiJson<Replacement>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let b = bidder(&s, current, "replace bids").await?;
+    let t = open_tender(&s, &b.user, id).await?;
+    let bytes = Base64::decode_vec(&body.envelope)
+        .map_err(|e| ApiError::BadRequest(format!("envelope: not base64: {e}")))?;
+    let (env, bytes) = check_envelope(bytes, &t, &b).await?;
+    let replacement = env.hash().map_err(anyhow::Error::from)?;
+    let (old, request) = check_request(&s, &t, &b, &body.request, BidAction::Replace { replacement }).await?;
+    accept(&s, &t, &b, &env, &bytes, Some((old, &request))).await
+}
+
+async fn withdraw(
+    State(s): State<AppState>,
+    BidderUser(current): BidderUser,
+    id: Result<Path<String>, PathRejection>,
+    ApiJson(body): ApiJson<Withdrawal>,
+) -> Result<Json<Value>, ApiError> {
+    let b = bidder(&s, current, "withdraw bids").await?;
+    let t = open_tender(&s, &b.user, id).await?;
+    let (bid, request) = check_request(&s, &t, &b, &body.request, BidAction::Withdraw).await?;
+    if !store::withdraw(&s.db, bid, &request, &rfc3339(now())).await? {
+        return Err(Refused::NotActive.into());
+    }
+    let details = json!({ "bid": bid, "bidder": b.uscc.as_str() });
+    audit::append(
+        &s.db,
+        NewEvent {
+            actor: b.user.serial.clone(),
+            action: "bid.withdrawn".into(),
+            subject: t.id.clone(),
+            details,
+        },
+    )
+    .await?;
+    Ok(Json(json!({ "bid": bid, "status": "withdrawn" })))
+}
+
+async fn mine(
+    State(s): State<AppState>,
+    current: CurrentUser,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<Value>, ApiError> {
+    require(&current.user, &["bidder"], "list their bids")?;
+    let t = tenders::visible(&s, &current.user, id).await?;
+    let uscc = current.user.uscc.clone().unwrap_or_default();
+    let bids = store::history(&s.db, &t.id, &uscc).await?;
+    Ok(Json(json!({ "tender": t.id, "version": t.version, "bids": bids })))
+}
+
+async fn receipt(
+    State(s): State<AppState>,
+    current: CurrentUser,
+    id: Result<Path<i64>, PathRejection>,
+) -> Result<Vec<u8>, ApiError> {
+    require(&current.user, &["bidder"], "fetch receipts")?;
+    let Path(id) = id.map_err(|_| ApiError::BadRequest("bid id must be an integer".into()))?;
+    let sql = "SELECT bidder_uscc FROM bids WHERE id = $1";
+    let owner: Option<String> =
+        crate::with_pool!(&s.db, p => sqlx::query_scalar(sql).bind(id).fetch_optional(p).await)
+            .map_err(anyhow::Error::from)?;
+    if owner.is_none() || owner != current.user.uscc {
+        return Err(ApiError::NotFound(format!("no bid {id} of yours")));
+    }
+    store::receipt(&s.db, id).await?.ok_or_else(|| ApiError::NotFound(format!("no bid {id}")))
+}
+
+async fn intake(
+    State(s): State<AppState>,
+    current: CurrentUser,
+    id: Result<Path<String>, PathRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let t = tenders::visible(&s, &current.user, id).await?;
+    let member = crate::committees::store::list_for(&s.db, &current.user.serial)
+        .await?
+        .iter()
+        .any(|c| c.id == t.committee_id);
+    if !matches!(current.user.role.as_str(), "centre" | "operator") && !member {
+        return Err(ApiError::Forbidden(
+            "only the centre, operators and the tender's officials see intake counts".into(),
+        ));
+    }
+    let counts: serde_json::Map<String, Value> =
+        store::counts(&s.db, &t.id).await?.into_iter().map(|(k, v)| (k, json!(v))).collect();
+    Ok(Json(json!({ "tender": t.id, "deadline": t.deadline, "counts": counts })))
+}

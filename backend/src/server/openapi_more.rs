@@ -1,0 +1,204 @@
+//! The OpenAPI entries of the people, committee, tender, bid and opening
+//! routes, from one table: path, method, who may call it, what it does, the
+//! request body's media type. Their detailed shapes are in each module's
+//! documentation; every entry answers errors as `{error, message}`.
+
+use serde_json::{Value, json};
+
+/// (path, method, roles, summary, request body media type)
+const ROUTES: &[(&str, &str, &str, &str, Option<&str>)] = &[
+    (
+        "/api/v1/people/me",
+        "get",
+        "anyone logged in",
+        "The person holding the login certificate: roles, certificates, delegations",
+        None,
+    ),
+    ("/api/v1/people", "get", "operator: all; others: own organisation", "People (?org=USCC)", None),
+    (
+        "/api/v1/people/{id}/signing",
+        "post",
+        "operator",
+        "Switch a person's signing on or off: {enabled}",
+        Some("application/json"),
+    ),
+    ("/api/v1/people/{id}/roles", "post", "operator", "Grant a role: {role}", Some("application/json")),
+    (
+        "/api/v1/delegations",
+        "post",
+        "anyone logged in",
+        "Delegate signing: {delegate, starts_at, ends_at, reason}",
+        Some("application/json"),
+    ),
+    ("/api/v1/delegations", "get", "anyone logged in", "Delegations given and received", None),
+    ("/api/v1/delegations/{id}/revoke", "post", "the delegator, operator", "Revoke a delegation", None),
+    (
+        "/api/v1/committees",
+        "post",
+        "centre",
+        "Form an opening committee: {name, threshold, officials: [serial]}",
+        Some("application/json"),
+    ),
+    ("/api/v1/committees", "get", "centre, operator, official", "Committees", None),
+    (
+        "/api/v1/committees/{id}",
+        "get",
+        "centre, operator, its officials",
+        "A committee: roster, status, key, silent officials, complaints",
+        None,
+    ),
+    (
+        "/api/v1/committees/{id}/ceremony",
+        "get",
+        "centre, its officials",
+        "The ceremony file (?after=SEQ): roster keys and relayed messages",
+        None,
+    ),
+    (
+        "/api/v1/committees/{id}/ceremony/messages",
+        "post",
+        "its officials",
+        "Relay a signed part, ack or complaint: {kind, data}",
+        Some("application/json"),
+    ),
+    (
+        "/api/v1/committees/{id}/ceremony/finish",
+        "post",
+        "centre",
+        "Freeze the transcript once t + 1 parts are complete",
+        None,
+    ),
+    (
+        "/api/v1/committees/{id}/ceremony/restart",
+        "post",
+        "centre",
+        "Restart without officials: {exclude: [index]}",
+        Some("application/json"),
+    ),
+    ("/api/v1/tenders", "post", "centre", "Create a draft tender", Some("application/json")),
+    ("/api/v1/tenders", "get", "anyone logged in", "Tenders (drafts only for centre and operators)", None),
+    (
+        "/api/v1/tenders/{id}",
+        "get",
+        "anyone logged in",
+        "A tender: items, window, committee key, signed versions",
+        None,
+    ),
+    ("/api/v1/tenders/{id}/publish", "post", "centre", "Publish: signed and time-stamped version 1", None),
+    (
+        "/api/v1/tenders/{id}/amend",
+        "post",
+        "centre",
+        "Amend before the deadline; invalidates earlier bids",
+        Some("application/json"),
+    ),
+    (
+        "/api/v1/tenders/{id}/bids",
+        "post",
+        "bidder",
+        "Submit a sealed envelope (DER); answers with a signed, time-stamped receipt",
+        Some("application/octet-stream"),
+    ),
+    (
+        "/api/v1/tenders/{id}/bids/replace",
+        "post",
+        "bidder",
+        "Replace the active bid: {request, envelope} (base64)",
+        Some("application/json"),
+    ),
+    (
+        "/api/v1/tenders/{id}/bids/withdraw",
+        "post",
+        "bidder",
+        "Withdraw the active bid: {request} (base64)",
+        Some("application/json"),
+    ),
+    (
+        "/api/v1/tenders/{id}/bids/mine",
+        "get",
+        "bidder",
+        "The bidder's bids for the tender with statuses",
+        None,
+    ),
+    ("/api/v1/bids/{id}/receipt", "get", "the bidder who made it", "A bid's receipt (DER)", None),
+    (
+        "/api/v1/tenders/{id}/intake",
+        "get",
+        "centre, operator, the tender's officials",
+        "Intake counts by status (never contents)",
+        None,
+    ),
+    (
+        "/api/v1/tenders/{id}/opening/ciphertexts",
+        "get",
+        "the tender's officials, after the opening time",
+        "Key ciphertexts of the active envelopes",
+        None,
+    ),
+    (
+        "/api/v1/tenders/{id}/opening/shares",
+        "post",
+        "the tender's officials, after the opening time",
+        "Upload a signed batch of decryption shares (DER)",
+        Some("application/octet-stream"),
+    ),
+    (
+        "/api/v1/tenders/{id}/opening/run",
+        "post",
+        "centre, the tender's officials",
+        "Start (or resume) the opening in the background",
+        None,
+    ),
+    (
+        "/api/v1/tenders/{id}/opening",
+        "get",
+        "centre, operator, the tender's officials",
+        "Opening progress: contributors, opened/total, bad shares",
+        None,
+    ),
+    (
+        "/api/v1/tenders/{id}/results",
+        "get",
+        "anyone logged in, once published",
+        "Signed results; a bidder sees the winners and its own quotes",
+        None,
+    ),
+    (
+        "/pki/platform",
+        "get",
+        "anyone",
+        "The platform's signing certificate (receipts, tenders, results), PEM",
+        None,
+    ),
+    ("/pki/tsa", "get", "anyone", "The TSA certificate, PEM", None),
+];
+
+/// The paths of the table, merged per path.
+pub fn paths() -> serde_json::Map<String, Value> {
+    let mut out = serde_json::Map::new();
+    for (path, method, roles, summary, body) in ROUTES {
+        let mut op = json!({
+            "summary": summary,
+            "description": format!("Who may call it: {roles}."),
+            "responses": {
+                "200": { "description": "done" },
+                "4XX": { "description": "refused; the message names the problem",
+                         "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } }
+            }
+        });
+        if let Some(media) = body {
+            op["requestBody"] = json!({ "required": true, "content": { *media: {} } });
+        }
+        let params: Vec<Value> = path
+            .split('/')
+            .filter_map(|seg| seg.strip_prefix('{')?.strip_suffix('}'))
+            .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
+            .collect();
+        if !params.is_empty() {
+            op["parameters"] = Value::Array(params);
+        }
+        let entry = out.entry(path.to_string()).or_insert_with(|| json!({}));
+        entry[*method] = op;
+    }
+    out
+}
