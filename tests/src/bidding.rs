@@ -6,11 +6,14 @@ use base64ct::{Base64, Encoding};
 use reqwest::StatusCode;
 use sealbid_crypto::PrivateKey;
 use sealbid_crypto::PublicKey;
+use sealbid_crypto::Uscc;
 use sealbid_crypto::committee::{
     Ack, AckOutcome, CeremonyId, KeyGen, Part, PartOutcome, PublicKeySet, SecretKeyShare,
 };
-use sealbid_crypto::pki::{Csr, SubjectInfo};
+use sealbid_crypto::envelope::{Attachment, BidDocument, BidItem, Envelope, PriceFen, TenderId, seal_bid};
+use sealbid_crypto::pki::{Certificate, Csr, SubjectInfo};
 use serde_json::{Value, json};
+use time::OffsetDateTime;
 
 use crate::{TestServer, login};
 
@@ -168,4 +171,28 @@ pub async fn ceremony(
     assert_eq!(view["public_key"], json!(expected), "the server's key set is the officials' one");
     assert!(results.iter().all(|(pks, _)| pks == &results[0].0));
     results
+}
+
+/// A bid document for `tender` by `bidder` with `(item, price in fen)` quotes and a note attached.
+pub fn quote(tender: &str, bidder: &Actor, prices: &[(u32, u64)], note: &str) -> BidDocument {
+    let items =
+        prices.iter().map(|&(item, fen)| BidItem { item, unit_price: PriceFen::new(fen).unwrap() }).collect();
+    let attachment = Attachment::new("报价说明.txt", note.as_bytes().to_vec()).unwrap();
+    BidDocument::new(
+        TenderId::parse(tender).unwrap(),
+        Uscc::parse(&bidder.uscc).unwrap(),
+        OffsetDateTime::now_utc(),
+        items,
+        vec![attachment],
+    )
+    .unwrap()
+}
+
+/// Seals `doc` by `bidder` under the committee key (hex, as the tender shows it).
+pub fn seal(doc: &BidDocument, bidder: &Actor, committee_key: &str) -> Envelope {
+    let pk = threshold_crypto::PublicKey::from_bytes(
+        <[u8; 48]>::try_from(hex::decode(committee_key).unwrap().as_slice()).unwrap(),
+    )
+    .unwrap();
+    seal_bid(doc, &bidder.key, &Certificate::from_pem(&bidder.cert_pem).unwrap(), &pk).unwrap()
 }

@@ -196,6 +196,43 @@ impl TestServer {
         self.running = Some(running);
     }
 
+    /// Stops the in-process server, keeping the data directory and database
+    /// (for [`Self::serve_binary`] or [`Self::restart`]).
+    pub async fn pause(&mut self) {
+        if let Some(r) = self.running.take() {
+            r.shutdown().await.unwrap();
+        }
+    }
+
+    /// Starts the real `sealbid serve` binary on this data directory and
+    /// database with extra environment variables `env`, on a free port; waits
+    /// until it answers and points `base` at it. Pause the in-process server first.
+    pub async fn serve_binary(&mut self, env: &[(&str, &str)]) -> ServerProcess {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let listen = format!("127.0.0.1:{port}");
+        let mut cmd = Command::new(sealbid_bin());
+        cmd.arg("--data-dir").arg(self.data_dir()).args(["serve", "--listen", &listen]);
+        cmd.env("SEALBID_CA_PASSWORD", CA_PW).env_remove("SEALBID_DATABASE_URL").env_remove("DATABASE_URL");
+        if let Some(url) = &self.database_url {
+            cmd.env("DATABASE_URL", url);
+        }
+        cmd.envs(env.iter().copied()).stdout(std::process::Stdio::null());
+        let mut child = cmd.spawn().unwrap();
+        self.base = format!("http://{listen}");
+        for _ in 0..300 {
+            if self.client.get(self.url("/api/v1/health")).send().await.is_ok_and(|r| r.status().is_success())
+            {
+                return ServerProcess(child);
+            }
+            if let Some(status) = child.try_wait().unwrap() {
+                panic!("sealbid serve exited at start: {status}");
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let _ = child.kill();
+        panic!("sealbid serve did not answer on {listen}");
+    }
+
     /// Issues a person certificate with the real binary (`sealbid ca issue`)
     /// for a new key; returns the key and the certificate (PEM).
     pub fn issue_person(&self, role: &str, common_name: &str) -> (sealbid_crypto::PrivateKey, String) {
@@ -262,6 +299,32 @@ impl TestServer {
         if let Some(r) = self.running.take() {
             r.shutdown().await.unwrap();
         }
+    }
+}
+
+/// A `sealbid serve` process started by [`TestServer::serve_binary`]; killed
+/// when dropped, so a failing test leaves no server behind.
+#[derive(Debug)]
+pub struct ServerProcess(std::process::Child);
+
+impl ServerProcess {
+    /// Waits up to `limit` for the process to exit on its own.
+    pub async fn exited_within(&mut self, limit: std::time::Duration) -> Option<std::process::ExitStatus> {
+        let start = std::time::Instant::now();
+        while start.elapsed() < limit {
+            if let Some(status) = self.0.try_wait().unwrap() {
+                return Some(status);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        None
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
 

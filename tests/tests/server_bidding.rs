@@ -15,42 +15,17 @@ use std::time::Duration;
 use base64ct::{Base64, Encoding};
 use reqwest::StatusCode;
 use sealbid_crypto::committee::SecretKeyShare;
-use sealbid_crypto::envelope::{
-    BidAction, BidDocument, BidItem, BidRequest, Envelope, PriceFen, Receipt, TenderId, seal_bid,
-};
+use sealbid_crypto::envelope::{BidAction, BidRequest, Envelope, Receipt, TenderId};
 use sealbid_crypto::opening::{ShareBatch, compute_shares};
 use sealbid_crypto::pki::Certificate;
 use sealbid_crypto::{Purpose, Signature, SignedMessage, Uscc};
-use sealbid_tests::bidding::{Actor, ceremony, enrol, get, post, post_bytes};
+use sealbid_tests::bidding::{Actor, ceremony, enrol, get, post, post_bytes, quote, seal};
 use sealbid_tests::{Engine, TestServer, login, on_both_engines};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 on_both_engines!(full_sealed_bid_round);
-
-fn quote(tender: &str, bidder: &Actor, prices: &[(u32, u64)], note: &str) -> BidDocument {
-    let items =
-        prices.iter().map(|&(item, fen)| BidItem { item, unit_price: PriceFen::new(fen).unwrap() }).collect();
-    let attachment =
-        sealbid_crypto::envelope::Attachment::new("报价说明.txt", note.as_bytes().to_vec()).unwrap();
-    BidDocument::new(
-        TenderId::parse(tender).unwrap(),
-        Uscc::parse(&bidder.uscc).unwrap(),
-        OffsetDateTime::now_utc(),
-        items,
-        vec![attachment],
-    )
-    .unwrap()
-}
-
-fn seal(doc: &BidDocument, bidder: &Actor, committee_key: &str) -> Envelope {
-    let pk = threshold_crypto::PublicKey::from_bytes(
-        <[u8; 48]>::try_from(hex::decode(committee_key).unwrap().as_slice()).unwrap(),
-    )
-    .unwrap();
-    seal_bid(doc, &bidder.key, &Certificate::from_pem(&bidder.cert_pem).unwrap(), &pk).unwrap()
-}
 
 /// Whether `needle` appears anywhere in the server's stored data.
 async fn database_contains(s: &TestServer, needle: &[u8]) -> bool {

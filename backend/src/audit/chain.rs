@@ -1,11 +1,10 @@
 //! Appending to and verifying the audit hash chain.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use sealbid_crypto::hash::Sm3Hasher;
 use serde::Serialize;
 use sqlx::Row;
 
-use crate::authority::rfc3339;
 use crate::db::Db;
 use crate::with_pool;
 
@@ -92,6 +91,67 @@ pub fn row_hash(
     Some(hex::encode(h.finalize()))
 }
 
+/// Appends `$ev` (a [`NewEvent`]) inside the open transaction `$tx` of
+/// either engine, so an event commits with the change it records or not at
+/// all. Evaluates to `anyhow::Result<Event>`. Take the audit head last in a
+/// transaction: appends are serialised through it.
+macro_rules! append_in {
+    ($tx:expr, $ev:expr) => {
+        async {
+            use sqlx::Row as _;
+            let ev: $crate::audit::NewEvent = $ev;
+            let details = serde_json::to_string(&ev.details)?;
+            let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+                .fetch_one(&mut *$tx)
+                .await?;
+            let seq: i64 = head.try_get("seq")?;
+            let prev_hash: String = head.try_get("hash")?;
+            let time = $crate::authority::rfc3339(time::OffsetDateTime::now_utc());
+            let Some(hash) = $crate::audit::chain::row_hash(
+                &prev_hash,
+                seq,
+                &time,
+                &ev.actor,
+                &ev.action,
+                &ev.subject,
+                &details,
+            ) else {
+                anyhow::bail!("the audit head holds a malformed hash");
+            };
+            sqlx::query(
+                "INSERT INTO audit_events (seq, time, actor, action, subject, details, prev_hash, hash) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(seq)
+            .bind(&time)
+            .bind(&ev.actor)
+            .bind(&ev.action)
+            .bind(&ev.subject)
+            .bind(&details)
+            .bind(&prev_hash)
+            .bind(&hash)
+            .execute(&mut *$tx)
+            .await?;
+            sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+                .bind(&hash)
+                .execute(&mut *$tx)
+                .await?;
+            anyhow::Ok($crate::audit::Event {
+                seq,
+                time,
+                actor: ev.actor,
+                action: ev.action,
+                subject: ev.subject,
+                details,
+                prev_hash,
+                hash,
+            })
+        }
+        .await
+    };
+}
+pub(crate) use append_in;
+
 /// Appends one event and returns it as stored.
 ///
 /// The transaction's first statement increments the one-row `audit_head`:
@@ -100,35 +160,11 @@ pub fn row_hash(
 /// write lock at once (no read-then-upgrade, so no busy-snapshot failures).
 /// Either way appends are serialised and each links to the one before.
 pub async fn append(db: &Db, ev: NewEvent) -> Result<Event> {
-    let details = serde_json::to_string(&ev.details)?;
     let stored = with_pool!(db, p => {
         let mut tx = p.begin().await?;
-        let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
-            .fetch_one(&mut *tx)
-            .await?;
-        let seq: i64 = head.try_get("seq")?;
-        let prev_hash: String = head.try_get("hash")?;
-        let time = rfc3339(time::OffsetDateTime::now_utc());
-        let Some(hash) = row_hash(&prev_hash, seq, &time, &ev.actor, &ev.action, &ev.subject, &details) else {
-            bail!("the audit head holds a malformed hash");
-        };
-        sqlx::query(
-            "INSERT INTO audit_events (seq, time, actor, action, subject, details, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(seq)
-        .bind(&time)
-        .bind(&ev.actor)
-        .bind(&ev.action)
-        .bind(&ev.subject)
-        .bind(&details)
-        .bind(&prev_hash)
-        .bind(&hash)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(&hash).execute(&mut *tx).await?;
+        let event = append_in!(tx, ev)?;
         tx.commit().await?;
-        Event { seq, time, actor: ev.actor, action: ev.action, subject: ev.subject, details, prev_hash, hash }
+        event
     });
     Ok(stored)
 }

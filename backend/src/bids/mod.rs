@@ -25,6 +25,7 @@
 //! The server never reads a bid here: it holds no key that could open the
 //! payload before the committee contributes its shares at the opening.
 
+pub mod ciphertexts;
 pub mod store;
 
 use axum::body::Bytes;
@@ -34,12 +35,12 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64ct::{Base64, Encoding};
-use sealbid_crypto::envelope::{BidAction, BidRequest, Envelope, MAX_ENVELOPE_LEN, Receipt, ReceiptInfo};
+use sealbid_crypto::envelope::{BidAction, BidRequest, MAX_ENVELOPE_LEN, Receipt, ReceiptInfo, Submission};
 use sealbid_crypto::{PublicKey, Uscc};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::audit::{self, NewEvent};
+use crate::audit::NewEvent;
 use crate::auth::{BidderUser, CurrentUser, SessionUser, require};
 use crate::authority::{now, rfc3339};
 use crate::db::counters::{self, TSA_SERIAL};
@@ -121,7 +122,12 @@ async fn open_tender(
 
 /// Parses and checks an envelope without reading it (off the async runtime:
 /// the ciphertext check is a pairing computation).
-async fn check_envelope(bytes: Vec<u8>, t: &Tender, b: &Bidder) -> Result<(Envelope, Vec<u8>), ApiError> {
+async fn check_envelope(
+    s: &AppState,
+    bytes: Vec<u8>,
+    t: &Tender,
+    b: &Bidder,
+) -> Result<(Submission, Vec<u8>), ApiError> {
     if bytes.len() > MAX_ENVELOPE_LEN {
         return Err(ApiError::PayloadTooLarge(format!(
             "the envelope is {} bytes; at most {MAX_ENVELOPE_LEN}",
@@ -129,42 +135,47 @@ async fn check_envelope(bytes: Vec<u8>, t: &Tender, b: &Bidder) -> Result<(Envel
         )));
     }
     let (tender, uscc, key) = (t.id.clone(), b.uscc.clone(), b.key.clone());
-    tokio::task::spawn_blocking(move || {
-        let env = Envelope::parse(&bytes).map_err(|e| ApiError::BadRequest(format!("envelope: {e}")))?;
-        if env.tender().as_str() != tender {
+    let (sub, bytes) = tokio::task::spawn_blocking(move || {
+        let sub = Submission::parse(&bytes).map_err(|e| ApiError::BadRequest(format!("envelope: {e}")))?;
+        if sub.tender().as_str() != tender {
             return Err(ApiError::BadRequest(format!(
                 "the envelope is for tender {}, not {tender}",
-                env.tender()
+                sub.tender()
             )));
         }
-        if env.bidder() != &uscc {
+        if sub.bidder() != &uscc {
             return Err(ApiError::Forbidden(format!(
                 "the envelope is by {}, but you log in for {uscc}",
-                env.bidder()
+                sub.bidder()
             )));
         }
-        env.verify_outer(&key).map_err(|e| {
+        sub.verify_outer(&key).map_err(|e| {
             ApiError::BadRequest(format!(
                 "the envelope's signature does not verify under your certificate: {e}"
             ))
         })?;
-        env.check_ciphertext().map_err(|e| ApiError::BadRequest(format!("envelope: {e}")))?;
-        Ok((env, bytes))
+        Ok((sub, bytes))
     })
     .await
-    .map_err(anyhow::Error::from)?
+    .map_err(anyhow::Error::from)??;
+    if !s.ciphertexts.is_valid(sub.ciphertext().clone()).await? {
+        return Err(ApiError::BadRequest(
+            "envelope: the key ciphertext is not a valid threshold ciphertext".into(),
+        ));
+    }
+    Ok((sub, bytes))
 }
 
-/// Signs, stamps and stores a checked envelope; answers with the receipt.
+/// Signs, stamps and stores a checked envelope with its audit event; answers with the receipt.
 async fn accept(
     s: &AppState,
     t: &Tender,
     b: &Bidder,
-    env: &Envelope,
+    env: &Submission,
     bytes: &[u8],
     replaces: Option<(i64, &[u8])>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let hash = env.hash().map_err(anyhow::Error::from)?;
+    let hash = *env.hash();
     let sequence = counters::next(&s.db, TSA_SERIAL).await?;
     let info = ReceiptInfo {
         tender: env.tender().clone(),
@@ -195,15 +206,15 @@ async fn accept(
         received_at: &when,
         receipt: &receipt,
     };
-    let id = store::insert(&s.db, &new, replaces).await?;
     let action = if replaces.is_some() { "bid.replaced" } else { "bid.received" };
-    let details = json!({ "bid": id, "tender": t.id, "bidder": b.uscc.as_str(), "envelope_hash": hash_hex,
-                          "replaces": replaces.map(|r| r.0) });
-    audit::append(
-        &s.db,
-        NewEvent { actor: b.user.serial.clone(), action: action.into(), subject: t.id.clone(), details },
-    )
-    .await?;
+    let event = |id: i64| NewEvent {
+        actor: b.user.serial.clone(),
+        action: action.into(),
+        subject: t.id.clone(),
+        details: json!({ "bid": id, "tender": t.id, "bidder": b.uscc.as_str(), "envelope_hash": hash_hex,
+                         "replaces": replaces.map(|r| r.0) }),
+    };
+    let id = store::insert(&s.db, &new, replaces, event).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({ "bid": id, "envelope_hash": hash_hex, "receipt": Base64::encode_string(&receipt),
@@ -220,7 +231,7 @@ async fn submit(
     let b = bidder(&s, current, "submit bids").await?;
     let t = open_tender(&s, &b.user, id).await?;
     let body = body?;
-    let (env, bytes) = check_envelope(body.to_vec(), &t, &b).await?;
+    let (env, bytes) = check_envelope(&s, body.to_vec(), &t, &b).await?;
     accept(&s, &t, &b, &env, &bytes, None).await
 }
 
@@ -292,8 +303,8 @@ async fn replace(
     let t = open_tender(&s, &b.user, id).await?;
     let bytes = Base64::decode_vec(&body.envelope)
         .map_err(|e| ApiError::BadRequest(format!("envelope: not base64: {e}")))?;
-    let (env, bytes) = check_envelope(bytes, &t, &b).await?;
-    let replacement = env.hash().map_err(anyhow::Error::from)?;
+    let (env, bytes) = check_envelope(&s, bytes, &t, &b).await?;
+    let replacement = *env.hash();
     let (old, request) = check_request(&s, &t, &b, &body.request, BidAction::Replace { replacement }).await?;
     accept(&s, &t, &b, &env, &bytes, Some((old, &request))).await
 }
@@ -307,20 +318,15 @@ async fn withdraw(
     let b = bidder(&s, current, "withdraw bids").await?;
     let t = open_tender(&s, &b.user, id).await?;
     let (bid, request) = check_request(&s, &t, &b, &body.request, BidAction::Withdraw).await?;
-    if !store::withdraw(&s.db, bid, &request, &rfc3339(now())).await? {
+    let event = NewEvent {
+        actor: b.user.serial.clone(),
+        action: "bid.withdrawn".into(),
+        subject: t.id.clone(),
+        details: json!({ "bid": bid, "bidder": b.uscc.as_str() }),
+    };
+    if !store::withdraw(&s.db, bid, &request, &rfc3339(now()), event).await? {
         return Err(Refused::NotActive.into());
     }
-    let details = json!({ "bid": bid, "bidder": b.uscc.as_str() });
-    audit::append(
-        &s.db,
-        NewEvent {
-            actor: b.user.serial.clone(),
-            action: "bid.withdrawn".into(),
-            subject: t.id.clone(),
-            details,
-        },
-    )
-    .await?;
     Ok(Json(json!({ "bid": bid, "status": "withdrawn" })))
 }
 

@@ -3,6 +3,8 @@
 use anyhow::{Context, Result};
 use serde::Serialize;
 
+use crate::audit::NewEvent;
+use crate::audit::chain::append_in;
 use crate::db::Db;
 use crate::with_pool;
 
@@ -97,8 +99,14 @@ fn classify(e: sqlx::Error) -> Refused {
 }
 
 /// Stores a new active bid, optionally replacing (or recording a request
-/// about) bid `replaces` in the same transaction. Returns the new id.
-pub async fn insert(db: &Db, b: &NewBid<'_>, replaces: Option<(i64, &[u8])>) -> Result<i64, Refused> {
+/// about) bid `replaces`, and its audit event (`event` of the new id), all in
+/// one transaction. Returns the new id.
+pub async fn insert(
+    db: &Db,
+    b: &NewBid<'_>,
+    replaces: Option<(i64, &[u8])>,
+    event: impl FnOnce(i64) -> NewEvent,
+) -> Result<i64, Refused> {
     with_pool!(db, p => async {
         let mut tx = p.begin().await.map_err(classify)?;
         if let Some((old, request)) = replaces {
@@ -119,13 +127,15 @@ pub async fn insert(db: &Db, b: &NewBid<'_>, replaces: Option<(i64, &[u8])>) -> 
         .bind(b.envelope).bind(b.envelope_hash).bind(b.key_point).bind(b.tender_version).bind(b.received_at)
         .bind(b.receipt).bind(replaces.map(|r| r.0))
         .fetch_one(&mut *tx).await.map_err(classify)?;
+        append_in!(tx, event(id)).map_err(Refused::Db)?;
         tx.commit().await.map_err(classify)?;
         Ok(id)
     }.await)
 }
 
-/// Marks bid `id` withdrawn with its signed request; false if it was not active.
-pub async fn withdraw(db: &Db, id: i64, request: &[u8], now: &str) -> Result<bool> {
+/// Marks bid `id` withdrawn with its signed request and records `event`,
+/// in one transaction; false (and nothing recorded) if it was not active.
+pub async fn withdraw(db: &Db, id: i64, request: &[u8], now: &str, event: NewEvent) -> Result<bool> {
     with_pool!(db, p => async {
         let mut tx = p.begin().await?;
         let n = sqlx::query("UPDATE bids SET status = 'withdrawn' WHERE id = $1 AND status = 'active'")
@@ -135,8 +145,9 @@ pub async fn withdraw(db: &Db, id: i64, request: &[u8], now: &str) -> Result<boo
         }
         sqlx::query("INSERT INTO bid_requests (bid_id, action, request, received_at) VALUES ($1, 'withdraw', $2, $3)")
             .bind(id).bind(request).bind(now).execute(&mut *tx).await?;
+        append_in!(tx, event)?;
         tx.commit().await?;
-        Ok::<_, sqlx::Error>(true)
+        anyhow::Ok(true)
     }.await)
     .context("cannot withdraw the bid")
 }

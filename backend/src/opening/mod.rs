@@ -49,8 +49,10 @@ use pipeline::{Committee, Sealed, ShareSet};
 
 /// Largest share upload: 100,000 envelopes' shares.
 pub const MAX_SHARES_BODY: usize = 16 << 20;
-/// Envelopes opened per stored chunk.
-const CHUNK: usize = 2_000;
+/// Fault injection for the crash test: with this variable set to N, the
+/// process aborts (no clean-up, like a crash) right after storing the N-th
+/// chunk of an opening. Never set it in production.
+pub const CRASH_AFTER_CHUNKS_ENV: &str = "SEALBID_TEST_CRASH_OPENING_AFTER_CHUNKS";
 
 /// The opening routes.
 pub fn router() -> Router<AppState> {
@@ -253,7 +255,8 @@ pub async fn run(s: &AppState, id: &str, workers: usize) -> anyhow::Result<Repor
         .filter_map(|(o, d)| Some((usize::try_from(o).ok()?, d)))
         .collect();
     let mut bad_seen = BTreeMap::new();
-    for chunk in sealed.chunks(CHUNK) {
+    let crash_after: Option<usize> = std::env::var(CRASH_AFTER_CHUNKS_ENV).ok().and_then(|v| v.parse().ok());
+    for (stored, chunk) in sealed.chunks(s.config.opening_chunk.max(1)).enumerate() {
         let t0 = Instant::now();
         let (chunk_owned, sh, pk, before) = (chunk.to_vec(), shares.clone(), pks.clone(), known_bad.clone());
         let (outcomes, after) = tokio::task::spawn_blocking(move || {
@@ -293,6 +296,10 @@ pub async fn run(s: &AppState, id: &str, workers: usize) -> anyhow::Result<Repor
             bad_seen.insert(official, ());
         }
         report.store_s += t1.elapsed().as_secs_f64();
+        if crash_after == Some(stored + 1) {
+            tracing::error!(tender = id, chunks = stored + 1, "{CRASH_AFTER_CHUNKS_ENV} is set: aborting");
+            std::process::abort();
+        }
     }
     report.bad_officials = bad_seen.into_keys().collect();
     let t2 = Instant::now();
@@ -377,9 +384,7 @@ async fn start(
             pks.threshold() + 1
         )));
     }
-    let fresh = s.openings.lock().map(|mut set| set.insert(t.id.clone())).unwrap_or(false);
-    if fresh {
-        let (state, tender) = (s.clone(), t.id.clone());
+    if !s.openings.lock().map(|set| set.contains(&t.id)).unwrap_or(true) {
         audit::append(
             &s.db,
             NewEvent {
@@ -390,24 +395,56 @@ async fn start(
             },
         )
         .await?;
-        tokio::spawn(async move {
-            let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
-            match run(&state, &tender, workers).await {
-                Ok(r) => tracing::info!(
-                    tender,
-                    opened = r.opened,
-                    valid = r.valid,
-                    stuck = r.stuck,
-                    "opening finished"
-                ),
-                Err(e) => tracing::error!(tender, error = %e, "opening failed"),
-            }
-            if let Ok(mut set) = state.openings.lock() {
-                set.remove(&tender);
-            }
-        });
+        spawn_run(s.clone(), t.id.clone());
     }
     Ok((StatusCode::ACCEPTED, Json(json!({ "tender": t.id, "running": true }))))
+}
+
+/// Runs the opening of `tender` in the background unless this process is
+/// already running it.
+fn spawn_run(state: AppState, tender: String) {
+    let fresh = state.openings.lock().map(|mut set| set.insert(tender.clone())).unwrap_or(false);
+    if !fresh {
+        return;
+    }
+    tokio::spawn(async move {
+        let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+        match run(&state, &tender, workers).await {
+            Ok(r) => tracing::info!(
+                tender,
+                opened = r.opened,
+                valid = r.valid,
+                stuck = r.stuck,
+                "opening finished"
+            ),
+            Err(e) => tracing::error!(tender, error = %e, "opening failed"),
+        }
+        if let Ok(mut set) = state.openings.lock() {
+            set.remove(&tender);
+        }
+    });
+}
+
+/// Resumes, in the background, every opening that stored some outcomes but
+/// published no results: one interrupted by a crash or a stop. Envelopes
+/// already opened are not opened again.
+pub async fn resume_interrupted(state: &AppState) -> anyhow::Result<Vec<String>> {
+    let tenders = store::interrupted(&state.db).await?;
+    for t in &tenders {
+        tracing::warn!(tender = t, "resuming an interrupted opening");
+        audit::append(
+            &state.db,
+            NewEvent {
+                actor: "system".into(),
+                action: "opening.resumed".into(),
+                subject: t.clone(),
+                details: json!({}),
+            },
+        )
+        .await?;
+        spawn_run(state.clone(), t.clone());
+    }
+    Ok(tenders)
 }
 
 async fn progress(

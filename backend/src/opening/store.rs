@@ -30,6 +30,13 @@ pub async fn unopened(db: &Db, tender: &str) -> Result<Vec<(i64, Vec<u8>, Vec<u8
         .context("cannot read the envelopes")
 }
 
+/// Tenders whose opening stored outcomes but has no results yet.
+pub async fn interrupted(db: &Db) -> Result<Vec<String>> {
+    let sql = "SELECT DISTINCT o.tender_id FROM bid_openings o \
+               WHERE NOT EXISTS (SELECT 1 FROM tender_results r WHERE r.tender_id = o.tender_id) ORDER BY o.tender_id";
+    with_pool!(db, p => sqlx::query_scalar(sql).fetch_all(p).await).context("cannot read the openings")
+}
+
 /// Stores an official's batch; false if that official already contributed.
 pub async fn insert_shares(
     db: &Db,

@@ -41,6 +41,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Openings running in this process (so a second request does not start another).
     pub openings: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+    /// Batches the pairing checks of concurrent bid submissions.
+    pub ciphertexts: crate::bids::ciphertexts::CiphertextChecker,
 }
 
 /// A server started by [`launch`].
@@ -134,11 +136,21 @@ pub async fn prepare(config: Config) -> Result<AppState> {
                          "pid": std::process::id() }),
     };
     audit::append(&db, start).await?;
-    let state =
-        AppState { db, data_dir: dir, tsa, platform, config: Arc::new(config), openings: Arc::default() };
+    let state = AppState {
+        db,
+        data_dir: dir,
+        tsa,
+        platform,
+        config: Arc::new(config),
+        openings: Arc::default(),
+        ciphertexts: crate::bids::ciphertexts::CiphertextChecker::start(
+            std::thread::available_parallelism().map_or(2, usize::from),
+        ),
+    };
     if state.config.demo && crate::demo::seed(&state).await? {
         tracing::info!(dir = %state.data_dir.path().join("demo").display(), "demo data created: see README.txt there");
     }
+    crate::opening::resume_interrupted(&state).await?;
     Ok(state)
 }
 

@@ -9,6 +9,7 @@
 //! | `database_url` | `SEALBID_DATABASE_URL`, else `DATABASE_URL` | none: SQLite in the data directory |
 //! | `body_limit` | `SEALBID_BODY_LIMIT` | `1048576` (bytes) |
 //! | `secure_cookies` | `SEALBID_SECURE_COOKIES` | `false` (set when served over TLS) |
+//! | `opening_chunk` | `SEALBID_OPENING_CHUNK` | `2000` (envelopes opened per stored chunk) |
 //! | — | `SEALBID_CA_PASSWORD` | prompt |
 //!
 //! The CA password is never read from the file. Secrets print as `[REDACTED]`.
@@ -62,10 +63,16 @@ pub struct Config {
     pub ca_password: Option<Secret>,
     /// Seed demo organisations, people, key files and a committee on start (`--demo`).
     pub demo: bool,
+    /// Envelopes the opening stores per chunk: a crash loses at most one
+    /// chunk's work, and progress moves in steps of this size.
+    pub opening_chunk: usize,
 }
 
 /// Default body limit: 1 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
+
+/// Default envelopes per stored opening chunk.
+pub const DEFAULT_OPENING_CHUNK: usize = 2_000;
 
 /// The keys a TOML configuration file may set.
 #[derive(Debug, Default, Deserialize)]
@@ -76,6 +83,7 @@ struct FileConfig {
     database_url: Option<String>,
     body_limit: Option<usize>,
     secure_cookies: Option<bool>,
+    opening_chunk: Option<usize>,
 }
 
 impl Config {
@@ -90,6 +98,7 @@ impl Config {
             secure_cookies: false,
             ca_password: None,
             demo: false,
+            opening_chunk: DEFAULT_OPENING_CHUNK,
         }
     }
 
@@ -123,6 +132,7 @@ impl Config {
         self.database_url = f.database_url.map(Secret::new).or(self.database_url.take());
         self.body_limit = f.body_limit.unwrap_or(self.body_limit);
         self.secure_cookies = f.secure_cookies.unwrap_or(self.secure_cookies);
+        self.opening_chunk = f.opening_chunk.unwrap_or(self.opening_chunk);
     }
 
     fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) -> Result<()> {
@@ -140,6 +150,13 @@ impl Config {
         if let Some(v) = get("SEALBID_BODY_LIMIT") {
             self.body_limit =
                 v.parse().with_context(|| format!("SEALBID_BODY_LIMIT={v:?} is not a byte count"))?;
+        }
+        if let Some(v) = get("SEALBID_OPENING_CHUNK") {
+            self.opening_chunk = v
+                .parse()
+                .ok()
+                .filter(|&n: &usize| n > 0)
+                .with_context(|| format!("SEALBID_OPENING_CHUNK={v:?} is not a positive count"))?;
         }
         if let Some(v) = get("SEALBID_SECURE_COOKIES") {
             self.secure_cookies = matches!(v.as_str(), "1" | "true" | "yes" | "on");

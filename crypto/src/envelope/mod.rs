@@ -84,6 +84,7 @@
 
 pub(crate) mod codec;
 mod document;
+mod intake;
 mod opened;
 mod receipt;
 mod request;
@@ -101,6 +102,7 @@ pub use codec::{KEY_CIPHERTEXT_LEN, decode_key_ciphertext};
 pub use document::{
     Attachment, BidDocument, BidItem, MAX_ATTACHMENTS, MAX_DOCUMENT_LEN, MAX_ITEMS, PriceFen,
 };
+pub use intake::Submission;
 pub use opened::{OpenedBid, OpenedDocument};
 pub use receipt::{MAX_STAMP_SKEW, Receipt, ReceiptInfo};
 pub use request::{BidAction, BidRequest};

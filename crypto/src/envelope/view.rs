@@ -35,34 +35,7 @@ pub struct SealedView {
 impl SealedView {
     /// Parses an envelope's DER without decoding the key ciphertext's points.
     pub fn parse(der: &[u8]) -> Result<Self> {
-        check_len(der, MAX_ENVELOPE_LEN, WHAT)?;
-        check_version(der, 1, WHAT)?;
-        let asn1 = EnvelopeAsn1::from_der(der).map_err(|e| Error::malformed(WHAT, e))?;
-        if asn1.to_der().map_err(|e| Error::malformed(WHAT, e))? != der {
-            return Err(Error::malformed(WHAT, "not in canonical DER form"));
-        }
-        let signature = asn1.outer_signature.as_bytes();
-        let parsed = Signature::from_der(signature).map_err(|e| Error::malformed(WHAT, e))?;
-        if parsed.to_der() != signature {
-            return Err(Error::malformed(WHAT, "not in canonical DER form"));
-        }
-        let body = asn1.body;
-        let ct = body.key_ciphertext.as_bytes();
-        if ct.len() != KEY_CIPHERTEXT_LEN {
-            return Err(Error::malformed(
-                WHAT,
-                format!("key ciphertext: must be {KEY_CIPHERTEXT_LEN} bytes, got {}", ct.len()),
-            ));
-        }
-        let mut v = [0u8; KEY_LEN];
-        v.copy_from_slice(&ct[U_LEN..U_LEN + KEY_LEN]);
-        Ok(Self {
-            tender: tender_field(&body.tender_id, WHAT)?,
-            bidder: bidder_field(&body.bidder, WHAT)?,
-            v,
-            payload: body.payload.into_bytes().into_vec(),
-            hash: sm3(der),
-        })
+        Ok(parse_parts(der)?.view)
     }
 
     /// The tender named in the header.
@@ -104,4 +77,50 @@ impl SealedView {
     ) -> Result<OpenedDocument> {
         open_expecting(&self.tender, &self.bidder, &self.payload, sm4_key, expected_cert_der)
     }
+}
+
+/// What [`SealedView::parse`] reads, and what intake needs besides: the
+/// signed body, the outer signature and the key ciphertext's bytes.
+pub(super) struct Parts {
+    pub(super) view: SealedView,
+    pub(super) body_der: Vec<u8>,
+    pub(super) outer_signature: Signature,
+    pub(super) key_ciphertext: [u8; KEY_CIPHERTEXT_LEN],
+}
+
+/// The structural checks of [`super::Envelope::parse`], without decoding points.
+pub(super) fn parse_parts(der: &[u8]) -> Result<Parts> {
+    check_len(der, MAX_ENVELOPE_LEN, WHAT)?;
+    check_version(der, 1, WHAT)?;
+    let asn1 = EnvelopeAsn1::from_der(der).map_err(|e| Error::malformed(WHAT, e))?;
+    if asn1.to_der().map_err(|e| Error::malformed(WHAT, e))? != der {
+        return Err(Error::malformed(WHAT, "not in canonical DER form"));
+    }
+    let signature = asn1.outer_signature.as_bytes();
+    let outer_signature = Signature::from_der(signature).map_err(|e| Error::malformed(WHAT, e))?;
+    if outer_signature.to_der() != signature {
+        return Err(Error::malformed(WHAT, "not in canonical DER form"));
+    }
+    let body_der = asn1.body.to_der().map_err(|e| Error::malformed(WHAT, e))?;
+    let body = asn1.body;
+    let key_ciphertext: [u8; KEY_CIPHERTEXT_LEN] =
+        body.key_ciphertext.as_bytes().try_into().map_err(|_| {
+            Error::malformed(
+                WHAT,
+                format!(
+                    "key ciphertext: must be {KEY_CIPHERTEXT_LEN} bytes, got {}",
+                    body.key_ciphertext.as_bytes().len()
+                ),
+            )
+        })?;
+    let mut v = [0u8; KEY_LEN];
+    v.copy_from_slice(&key_ciphertext[U_LEN..U_LEN + KEY_LEN]);
+    let view = SealedView {
+        tender: tender_field(&body.tender_id, WHAT)?,
+        bidder: bidder_field(&body.bidder, WHAT)?,
+        v,
+        payload: body.payload.into_bytes().into_vec(),
+        hash: sm3(der),
+    };
+    Ok(Parts { view, body_der, outer_signature, key_ciphertext })
 }

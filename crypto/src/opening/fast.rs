@@ -18,13 +18,13 @@ use std::fmt;
 use threshold_crypto::ff::Field;
 use threshold_crypto::group::{CurveAffine, CurveProjective, EncodedPoint};
 use threshold_crypto::pairing::bls12_381::{
-    Bls12, Fq12, G1Affine, G1Compressed, G2Affine, G2Compressed, G2Prepared,
+    Bls12, Fq12, FrRepr, G1Affine, G1Compressed, G2, G2Affine, G2Compressed, G2Prepared,
 };
 use threshold_crypto::pairing::{Engine, PairingCurveAffine};
 use threshold_crypto::{Ciphertext, DecryptionShare, PublicKeyShare, hash_g2};
 use tiny_keccak::{Hasher, Sha3};
 
-use crate::envelope::codec::{U_LEN, W_LEN, serde_bytes};
+use crate::envelope::codec::{KEY_CIPHERTEXT_LEN, U_LEN, W_LEN, serde_bytes};
 use crate::{Error, Result};
 
 /// Messages longer than this are hashed with SHA3-256 before `hash_g2` (as in `threshold_crypto`).
@@ -85,6 +85,104 @@ impl PreparedCiphertext {
         neg_share.negate();
         let Ok(pk) = g1_from_compressed(&pk_share.to_bytes()) else { return false };
         product_is_one(&neg_share, &self.h, &pk, &self.w)
+    }
+}
+
+/// A key ciphertext decoded once, strictly, with `H(U, V)` computed, waiting
+/// for its pairing check: alone ([`Self::is_valid`]) or together with the
+/// ciphertexts of concurrent submissions ([`all_valid`]).
+///
+/// [`Self::decode`] checks exactly what [`crate::envelope::decode_key_ciphertext`]
+/// checks — U and W valid points of the prime-order subgroups, U not the
+/// identity, canonical compressed encodings — but decompresses each point
+/// once, where parsing an [`crate::envelope::Envelope`] and then calling
+/// [`ciphertext_valid`] decompresses them twice.
+#[derive(Clone)]
+pub struct CiphertextCheck {
+    u: G1Affine,
+    w: G2Affine,
+    h: G2Affine,
+}
+
+impl fmt::Debug for CiphertextCheck {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CiphertextCheck").field("u", &self.u).finish_non_exhaustive()
+    }
+}
+
+impl CiphertextCheck {
+    /// Decodes the 160-byte `U ‖ V ‖ W` encoding strictly and computes `H(U, V)`.
+    pub fn decode(bytes: &[u8]) -> Result<Self> {
+        const WHAT: &str = "key ciphertext";
+        if bytes.len() != KEY_CIPHERTEXT_LEN {
+            return Err(Error::malformed(
+                WHAT,
+                format!("must be {KEY_CIPHERTEXT_LEN} bytes, got {}", bytes.len()),
+            ));
+        }
+        let (u_bytes, rest) = bytes.split_at(U_LEN);
+        let (v, w_bytes) = rest.split_at(KEY_CIPHERTEXT_LEN - U_LEN - W_LEN);
+        let mut uc = G1Compressed::empty();
+        uc.as_mut().copy_from_slice(u_bytes);
+        let u = uc.into_affine().map_err(|e| Error::malformed(WHAT, format!("U: {e}")))?;
+        if u.is_zero() {
+            return Err(Error::malformed(WHAT, "U is the point at infinity"));
+        }
+        let mut wc = G2Compressed::empty();
+        wc.as_mut().copy_from_slice(w_bytes);
+        let w = wc.into_affine().map_err(|e| Error::malformed(WHAT, format!("W: {e}")))?;
+        if u.into_compressed().as_ref() != u_bytes || w.into_compressed().as_ref() != w_bytes {
+            return Err(Error::malformed(WHAT, "not in canonical form"));
+        }
+        let mut msg = v.to_vec();
+        msg.extend_from_slice(u_bytes);
+        Ok(Self { u, w, h: hash_g2(&msg).into_affine() })
+    }
+
+    /// `e(g1, W) == e(U, H(U, V))`, as [`PreparedCiphertext::is_valid`].
+    pub fn is_valid(&self) -> bool {
+        let mut neg_g1 = G1Affine::one();
+        neg_g1.negate();
+        product_is_one(&neg_g1, &self.w.prepare(), &self.u, &self.h.prepare())
+    }
+}
+
+/// The verdict of [`CiphertextCheck::is_valid`] for each of `checks`, with one
+/// final exponentiation for the whole batch when all are valid.
+///
+/// With fresh random 128-bit scalars `r_i` it checks
+/// `e(-g1, Σ r_i·W_i) · Π e(r_i·U_i, H_i) == 1`: true whenever every
+/// ciphertext is valid, and for any invalid one false except with
+/// probability about 2^-128 (the scalars are unknown to whoever made the
+/// ciphertexts). When the batch fails, each ciphertext is checked on its own,
+/// so one bad submission never fails the others. Without a system random
+/// generator it checks each ciphertext on its own.
+pub fn all_valid(checks: &[&CiphertextCheck]) -> Vec<bool> {
+    let one_by_one = || checks.iter().map(|c| c.is_valid()).collect();
+    if checks.len() < 2 {
+        return one_by_one();
+    }
+    let Ok(random) = checks.iter().map(|_| crate::rng::bytes::<16>()).collect::<Result<Vec<_>>>() else {
+        return one_by_one();
+    };
+    let mut sum_w = G2::zero();
+    let mut pairs = Vec::with_capacity(checks.len() + 1);
+    for (c, r) in checks.iter().zip(&random) {
+        let r = u128::from_le_bytes(*r) | 1 << 127;
+        let (lo, hi) = (r as u64, (r >> 64) as u64);
+        let scalar = FrRepr([lo, hi, 0, 0]);
+        sum_w.add_assign(&c.w.mul(scalar));
+        pairs.push((c.u.mul(scalar).into_affine().prepare(), c.h.prepare()));
+    }
+    let mut neg_g1 = G1Affine::one();
+    neg_g1.negate();
+    pairs.push((neg_g1.prepare(), sum_w.into_affine().prepare()));
+    let refs: Vec<_> = pairs.iter().map(|(a, b)| (a, b)).collect();
+    let ml = Bls12::miller_loop(refs.iter());
+    if Bls12::final_exponentiation(&ml) == Some(Fq12::one()) {
+        vec![true; checks.len()]
+    } else {
+        one_by_one()
     }
 }
 

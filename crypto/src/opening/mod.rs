@@ -12,6 +12,6 @@ pub mod fast;
 
 pub use batch::{MAX_BATCH_ENTRIES, ShareBatch, committee_key_hash, compute_shares, decryption_share};
 pub use combine::combine_key;
-pub use fast::{PreparedCiphertext, ciphertext_valid, share_valid};
+pub use fast::{CiphertextCheck, PreparedCiphertext, all_valid, ciphertext_valid, share_valid};
 /// A G1 point: a decryption share as [`ShareBatch::entries`] gives it.
 pub use threshold_crypto::pairing::bls12_381::G1Affine;
