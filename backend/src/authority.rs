@@ -30,6 +30,20 @@ pub fn load_cert(dir: &DataDir, a: Authority) -> Result<Certificate> {
         .with_context(|| format!("{} is not a valid certificate", path.display()))
 }
 
+/// What seals and signed PDFs are checked against: the data directory's
+/// root, issuing CA, current CRL, seal authority and TSA.
+pub fn sealing_trust(dir: &DataDir) -> Result<sealbid_sealing::ses::Trust> {
+    let crl =
+        Crl::from_pem(&read_text(&dir.crl_path())?).context("the data directory's crl.pem is damaged")?;
+    Ok(sealbid_sealing::ses::Trust {
+        seal_authorities: vec![load_cert(dir, Authority::SealAuthority)?],
+        anchors: vec![load_cert(dir, Authority::Root)?],
+        intermediates: vec![load_cert(dir, Authority::Issuing)?],
+        crls: vec![crl],
+        tsa: Some(load_cert(dir, Authority::Tsa)?),
+    })
+}
+
 /// Opens an authority's encrypted key with the CA password and checks it belongs to its certificate.
 pub fn load_key(dir: &DataDir, a: Authority, cert: &Certificate, password: &[u8]) -> Result<PrivateKey> {
     let path = dir.key_path(a);

@@ -57,16 +57,27 @@ pub struct Attested {
 /// Signs `document` for `purpose` with the platform key and time-stamps the
 /// signature with the next TSA serial.
 pub async fn attest(s: &AppState, purpose: Purpose, document: Vec<u8>) -> Result<Attested> {
-    let serial = counters::next(&s.db, TSA_SERIAL).await?;
-    let (platform, tsa) = (s.platform.clone(), s.tsa.clone());
-    tokio::task::spawn_blocking(move || {
-        let time = crate::authority::now();
-        let signature = SignedMessage::new(purpose, &document).sign(&platform.key)?.to_der();
-        let imprint = Imprint::of(ImprintAlgorithm::Sm3, &signature);
-        let opts = StampOptions { nonce: None, include_cert: true };
-        let timestamp = tsa.stamp(&imprint, Uint::new(&serial.to_be_bytes())?, time, &opts)?;
-        Ok(Attested { signature, timestamp, time })
+    let platform = s.platform.clone();
+    let time = crate::authority::now();
+    let signature = tokio::task::spawn_blocking(move || {
+        anyhow::Ok(SignedMessage::new(purpose, &document).sign(&platform.key)?.to_der())
     })
     .await
-    .context("the platform signer failed")?
+    .context("the platform signer failed")??;
+    let timestamp = stamp(s, signature.clone(), time).await?;
+    Ok(Attested { signature, timestamp, time })
+}
+
+/// An RFC 3161 token of the platform TSA over the SM3 imprint of `data`
+/// (e.g. a PDF signature's value), with the next TSA serial, stamped at `time`.
+pub async fn stamp(s: &AppState, data: Vec<u8>, time: OffsetDateTime) -> Result<Vec<u8>> {
+    let serial = counters::next(&s.db, TSA_SERIAL).await?;
+    let tsa = s.tsa.clone();
+    tokio::task::spawn_blocking(move || {
+        let imprint = Imprint::of(ImprintAlgorithm::Sm3, &data);
+        let opts = StampOptions { nonce: None, include_cert: true };
+        Ok(tsa.stamp(&imprint, Uint::new(&serial.to_be_bytes())?, time, &opts)?)
+    })
+    .await
+    .context("the time-stamping authority failed")?
 }

@@ -9,6 +9,7 @@
 
 pub mod auth;
 pub mod bidding;
+pub mod documents;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use sealbid_crypto::der::asn1::Uint;
 use sealbid_crypto::oid;
-use sealbid_crypto::pki::{Certificate, Crl, Usage, verify_chain};
+use sealbid_crypto::pki::{Certificate, Usage, verify_chain};
 use sealbid_crypto::tsp::{
     Stamped, TimeStampAuthority, TimeStampReq, random_nonce, token_from_response, verify_token,
 };
@@ -21,7 +21,7 @@ use sealbid_sealing::signing::{PdfReport, Revocation, finish, prepare_signature,
 use super::key::load_user_key;
 use crate::audit::{self, NewEvent};
 use crate::auth::certs::revoked_now;
-use crate::authority::{load_cert, load_key, now, rfc3339};
+use crate::authority::{load_cert, load_key, now, rfc3339, sealing_trust};
 use crate::datadir::{Authority, DataDir, read_file, read_text, write_atomic};
 use crate::db::Db;
 use crate::db::counters::{self, TSA_SERIAL};
@@ -119,19 +119,6 @@ fn contract(json: &Path, out: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The data directory's trust: its root, issuing CA, CRL, seal authority and TSA.
-fn trust(dir: &DataDir) -> Result<Trust> {
-    let crl =
-        Crl::from_pem(&read_text(&dir.crl_path())?).context("the data directory's crl.pem is damaged")?;
-    Ok(Trust {
-        seal_authorities: vec![load_cert(dir, Authority::SealAuthority)?],
-        anchors: vec![load_cert(dir, Authority::Root)?],
-        intermediates: vec![load_cert(dir, Authority::Issuing)?],
-        crls: vec![crl],
-        tsa: Some(load_cert(dir, Authority::Tsa)?),
-    })
-}
-
 struct SignRequest {
     input: PathBuf,
     key: PathBuf,
@@ -149,7 +136,7 @@ fn sign(dir: &DataDir, req: &SignRequest, out: &Path) -> Result<()> {
         .with_context(|| format!("{} is not a certificate", req.cert.display()))?;
     let seal = SeSeal::from_der(&read_file(&req.seal)?)
         .with_context(|| format!("{} is not a GB/T 38540 seal", req.seal.display()))?;
-    let trust = trust(dir)?;
+    let trust = sealing_trust(dir)?;
     let at = now();
     check_signer(dir, &trust, &cert, &seal, at)?;
     let placement = placement(req, &pdf, &seal)?;
@@ -266,7 +253,7 @@ fn timestamp(dir: &DataDir, signature_value: &[u8], file: &Path) -> Result<Vec<u
 
 fn verify(dir: &DataDir, file: &Path, json: bool) -> Result<()> {
     let pdf = read_file(file)?;
-    let report = verify_pdf(&pdf, &trust(dir)?, now())
+    let report = verify_pdf(&pdf, &sealing_trust(dir)?, now())
         .with_context(|| format!("{} cannot be read as a PDF", file.display()))?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);

@@ -4,14 +4,14 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
-use sealbid_crypto::pki::{Certificate, Crl, Usage, verify_chain};
+use sealbid_crypto::pki::{Certificate, Usage, verify_chain};
 use sealbid_crypto::rng;
 use sealbid_sealing::seal::SealKind;
 use sealbid_sealing::seal::picture::{self, Picture};
-use sealbid_sealing::ses::{SeSeal, SealSpec, Trust};
+use sealbid_sealing::ses::{SeSeal, SealSpec};
 use time::Duration;
 
-use crate::authority::{load_cert, load_key, now, rfc3339};
+use crate::authority::{load_cert, load_key, now, rfc3339, sealing_trust};
 use crate::datadir::{Authority, DataDir, read_file, read_text, write_atomic};
 use crate::secrets::{CA_PASSWORD_ENV, password};
 
@@ -89,19 +89,6 @@ struct MakeRequest {
     valid_days: i64,
 }
 
-/// The data directory's trust: its root, issuing CA, CRL, seal authority and TSA.
-fn trust(dir: &DataDir) -> Result<Trust> {
-    let crl =
-        Crl::from_pem(&read_text(&dir.crl_path())?).context("the data directory's crl.pem is damaged")?;
-    Ok(Trust {
-        seal_authorities: vec![load_cert(dir, Authority::SealAuthority)?],
-        anchors: vec![load_cert(dir, Authority::Root)?],
-        intermediates: vec![load_cert(dir, Authority::Issuing)?],
-        crls: vec![crl],
-        tsa: Some(load_cert(dir, Authority::Tsa)?),
-    })
-}
-
 fn make(dir: &DataDir, req: &MakeRequest, out: &Path) -> Result<()> {
     if !(1..=MAX_SEAL_DAYS).contains(&req.valid_days) {
         bail!("--valid-days must be between 1 and {MAX_SEAL_DAYS}, got {}", req.valid_days);
@@ -109,7 +96,7 @@ fn make(dir: &DataDir, req: &MakeRequest, out: &Path) -> Result<()> {
     if req.name.trim().is_empty() {
         bail!("--name must not be empty");
     }
-    let trust = trust(dir)?;
+    let trust = sealing_trust(dir)?;
     let start = now() - Duration::minutes(1);
     let end = start + Duration::days(req.valid_days);
     let mut holders = Vec::new();
@@ -169,7 +156,7 @@ fn picture_for(req: &MakeRequest, holders: &[Certificate]) -> Result<Picture> {
 fn show(dir: &DataDir, path: &Path, picture_out: Option<&Path>, json: bool) -> Result<()> {
     let seal = SeSeal::from_der(&read_file(path)?)
         .with_context(|| format!("{} is not a GB/T 38540 seal", path.display()))?;
-    let check = dir.is_initialised().then(|| trust(dir).and_then(|t| Ok(seal.verify(&t, now())?)));
+    let check = dir.is_initialised().then(|| sealing_trust(dir).and_then(|t| Ok(seal.verify(&t, now())?)));
     let verdict = match &check {
         Some(Ok(())) => "valid".to_string(),
         Some(Err(e)) => format!("INVALID: {e:#}"),

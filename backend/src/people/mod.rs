@@ -97,20 +97,23 @@ async fn list(
     current: CurrentUser,
     Query(q): Query<ListQuery>,
 ) -> Result<Json<Vec<Person>>, ApiError> {
-    let u = &current.user;
-    let org = if u.role == Role::Operator.as_str() {
-        q.org
-    } else {
-        let own = u
-            .uscc
-            .clone()
-            .ok_or_else(|| ApiError::Forbidden("your certificate names no organisation".into()))?;
-        if q.org.as_ref().is_some_and(|o| o != &own) {
-            return Err(ApiError::Forbidden("you may list only the people of your own organisation".into()));
-        }
-        Some(own)
-    };
+    let org = org_scope(&current.user, q.org, "the people")?;
     Ok(Json(store::list(&s.db, org.as_deref()).await?))
+}
+
+/// The organisation a listing of `what` is limited to: an operator's choice
+/// (`requested`, or all), else the user's own organisation (403 when another
+/// one is requested or the certificate names none).
+pub fn org_scope(u: &SessionUser, requested: Option<String>, what: &str) -> Result<Option<String>, ApiError> {
+    if u.role == Role::Operator.as_str() {
+        return Ok(requested);
+    }
+    let own =
+        u.uscc.clone().ok_or_else(|| ApiError::Forbidden("your certificate names no organisation".into()))?;
+    if requested.as_ref().is_some_and(|o| o != &own) {
+        return Err(ApiError::Forbidden(format!("you may list only {what} of your own organisation")));
+    }
+    Ok(Some(own))
 }
 
 #[derive(Debug, Deserialize)]

@@ -179,6 +179,8 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::tenders::router())
         .merge(crate::bids::router())
         .merge(crate::opening::router())
+        .merge(crate::seals::router())
+        .merge(crate::documents::router())
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(not_found);
     let routes = match &state.db {
@@ -209,6 +211,8 @@ async fn declared_length_limit(State(s): State<AppState>, req: Request, next: Ne
     // Decryption shares for a whole tender are one large signed upload.
     let limit = if req.uri().path().ends_with("/opening/shares") {
         crate::opening::MAX_SHARES_BODY.max(s.config.body_limit)
+    } else if req.uri().path() == "/api/v1/verify" {
+        crate::documents::MAX_PDF_BODY.max(s.config.body_limit)
     } else {
         s.config.body_limit
     };
