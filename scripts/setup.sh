@@ -14,6 +14,11 @@ command -v python3 >/dev/null || need_apt+=(python3 python3-pip)
 # qpdf and poppler-utils (pdfsig, pdffonts, pdftoppm, pdftotext) independently check the PDFs.
 command -v qpdf >/dev/null || need_apt+=(qpdf)
 command -v pdfsig >/dev/null || need_apt+=(poppler-utils)
+# Chromium and its WebDriver run the browser end-to-end tests (e2e/).
+command -v chromium >/dev/null || need_apt+=(chromium)
+command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
+# A CJK font, so the browser tests' screenshots show the Chinese pages as users see them.
+fc-list :lang=zh 2>/dev/null | grep -q . || need_apt+=(fonts-noto-cjk)
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
     log "missing packages ${need_apt[*]} and not root: install them and re-run"; exit 1
@@ -49,11 +54,9 @@ if [ -z "${SEALBID_TEST_PG:-}" ] && ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/
   su postgres -c "psql -qtc \"SELECT 1 FROM pg_roles WHERE rolname='$user'\" | grep -q 1 || createuser -s '$user'"
 fi
 
-# Rust: the crypto crate (and later the frontend) must build for the browser.
-if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
-  log "rustup target add wasm32-unknown-unknown"
-  rustup target add wasm32-unknown-unknown
-fi
+# Rust: the crypto crate and the web app build for the browser (the wasm32
+# target and the wasm-bindgen CLI of the version in Cargo.lock).
+scripts/wasm-tools.sh
 rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
 rustup component list --installed | grep -q '^clippy' || rustup component add clippy
 log "ok"

@@ -14,8 +14,20 @@ cargo fmt --all -- --check
 step "cargo clippy (all targets, warnings are errors)"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "cargo clippy for the web app on wasm32"
+cargo clippy --locked -p sealbid-frontend --target wasm32-unknown-unknown -- -D warnings
+
 step "sealbid-crypto for wasm32-unknown-unknown (the browser runs the same code)"
-cargo build --locked -p sealbid-crypto -p sealbid-frontend --target wasm32-unknown-unknown
+cargo build --locked -p sealbid-crypto --target wasm32-unknown-unknown
+
+step "the web app (frontend/dist, served by sealbid serve and driven by the e2e tests)"
+scripts/build-frontend.sh
+
+step "the sealbid binary for the tests that run it (tests/, e2e/)"
+cargo build --locked -p sealbid-backend --bin sealbid
+target_dir=${CARGO_TARGET_DIR:-target}
+case $target_dir in /*) ;; *) target_dir=$PWD/$target_dir ;; esac
+export SEALBID_BIN="$target_dir/debug/sealbid"
 
 step "tests"
 cargo test --workspace --locked

@@ -1,15 +1,34 @@
 //! # sealbid-frontend
 //!
-//! The browser app. Every cryptographic operation a user performs — key
-//! generation, certificate requests, login signatures, bid sealing,
-//! decryption shares, PDF seals — runs here through `sealbid-crypto`
-//! compiled to WebAssembly, so private keys and bid plaintext never leave the
-//! user's machine.
+//! The browser app (yew, client-side rendered). Every cryptographic operation
+//! a user performs — decrypting the key file, the login signature, sealing a
+//! bid, checking a receipt — runs here through `sealbid-crypto` compiled to
+//! WebAssembly, so private keys and bid plaintext never leave the user's
+//! machine. The app talks to the JSON API under `/api/v1` of the server that
+//! served it (same origin, the session cookie travels by itself).
 //!
-//! The yew app arrives with the frontend work (issue 6); the crate exists now
-//! so the workspace layout and the wasm32 build of its dependencies are
-//! checked from the start.
+//! | module | what |
+//! |---|---|
+//! | [`app`] | the shell: header, language switch, which page shows |
+//! | [`api`] | `fetch` calls, the API's `{error, message}` as [`api::ApiError`] |
+//! | [`i18n`] | Simplified Chinese (default) and English |
+//! | [`keystore`] | the user's encrypted key file and certificate kept in the browser |
+//! | [`session`] | the certificate login |
+//! | [`money`] | yuan text ⇄ fen |
+//! | [`pages`] | login, my certificate, tenders, a tender with the bid form |
+//!
+//! The pure parts ([`money`], [`i18n`]) are tested natively; the pages are
+//! exercised in Chromium by the `sealbid-e2e` tests.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+pub mod api;
+pub mod app;
+pub mod components;
+pub mod i18n;
+pub mod keystore;
+pub mod money;
+pub mod pages;
+pub mod session;
 
 pub use sealbid_crypto as crypto;

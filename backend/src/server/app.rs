@@ -182,7 +182,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::seals::router())
         .merge(crate::documents::router())
         .method_not_allowed_fallback(method_not_allowed)
-        .fallback(not_found);
+        .fallback(super::web::fallback);
     let routes = match &state.db {
         Db::Sqlite(p) => routes.layer(sessions(SqliteStore::new(p.clone()), &state.config)),
         Db::Postgres(p) => routes.layer(sessions(PostgresStore::new(p.clone()), &state.config)),
@@ -225,7 +225,8 @@ async fn declared_length_limit(State(s): State<AppState>, req: Request, next: Ne
     }
 }
 
-async fn not_found(req: Request) -> ApiError {
+/// The JSON 404 for a path no route (and not the web app) answers.
+pub async fn not_found(req: Request) -> ApiError {
     ApiError::NotFound(format!("no route for {} {}", req.method(), req.uri().path()))
 }
 

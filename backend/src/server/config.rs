@@ -10,6 +10,7 @@
 //! | `body_limit` | `SEALBID_BODY_LIMIT` | `1048576` (bytes) |
 //! | `secure_cookies` | `SEALBID_SECURE_COOKIES` | `false` (set when served over TLS) |
 //! | `opening_chunk` | `SEALBID_OPENING_CHUNK` | `2000` (envelopes opened per stored chunk) |
+//! | `web_dir` | `SEALBID_WEB_DIR` | `frontend/dist` (the built web app, relative to the working directory) |
 //! | — | `SEALBID_CA_PASSWORD` | prompt |
 //!
 //! The CA password is never read from the file. Secrets print as `[REDACTED]`.
@@ -66,7 +67,12 @@ pub struct Config {
     /// Envelopes the opening stores per chunk: a crash loses at most one
     /// chunk's work, and progress moves in steps of this size.
     pub opening_chunk: usize,
+    /// The built web app (`scripts/build-frontend.sh` writes it), served at `/`.
+    pub web_dir: PathBuf,
 }
+
+/// Where the built web app is looked for by default (relative to the working directory).
+pub const DEFAULT_WEB_DIR: &str = "frontend/dist";
 
 /// Default body limit: 1 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1 << 20;
@@ -84,6 +90,7 @@ struct FileConfig {
     body_limit: Option<usize>,
     secure_cookies: Option<bool>,
     opening_chunk: Option<usize>,
+    web_dir: Option<PathBuf>,
 }
 
 impl Config {
@@ -99,6 +106,7 @@ impl Config {
             ca_password: None,
             demo: false,
             opening_chunk: DEFAULT_OPENING_CHUNK,
+            web_dir: PathBuf::from(DEFAULT_WEB_DIR),
         }
     }
 
@@ -133,6 +141,7 @@ impl Config {
         self.body_limit = f.body_limit.unwrap_or(self.body_limit);
         self.secure_cookies = f.secure_cookies.unwrap_or(self.secure_cookies);
         self.opening_chunk = f.opening_chunk.unwrap_or(self.opening_chunk);
+        self.web_dir = f.web_dir.unwrap_or(std::mem::take(&mut self.web_dir));
     }
 
     fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) -> Result<()> {
@@ -161,6 +170,9 @@ impl Config {
         if let Some(v) = get("SEALBID_SECURE_COOKIES") {
             self.secure_cookies = matches!(v.as_str(), "1" | "true" | "yes" | "on");
         }
+        if let Some(v) = get("SEALBID_WEB_DIR") {
+            self.web_dir = PathBuf::from(v);
+        }
         if let Some(v) = get(crate::secrets::CA_PASSWORD_ENV) {
             self.ca_password = Some(Secret::new(v));
         }
@@ -186,7 +198,7 @@ mod tests {
         let file = dir.path().join("sealbid.toml");
         std::fs::write(
             &file,
-            "listen = \"0.0.0.0:9000\"\nbody_limit = 10\ndatabase_url = \"postgres://u:pw@h/db\"\n",
+            "listen = \"0.0.0.0:9000\"\nbody_limit = 10\ndatabase_url = \"postgres://u:pw@h/db\"\nweb_dir = \"/srv/app\"\n",
         )
         .unwrap();
         let env = |k: &str| match k {
@@ -197,6 +209,10 @@ mod tests {
         let c = Config::layered("d", Some(&file), env).unwrap();
         assert_eq!(c.listen, "0.0.0.0:9000".parse().unwrap());
         assert_eq!(c.body_limit, 20, "environment beats the file");
+        assert_eq!(c.web_dir, PathBuf::from("/srv/app"), "the file sets the web app's directory");
+        let web = |k: &str| (k == "SEALBID_WEB_DIR").then(|| "/opt/web".to_string());
+        assert_eq!(Config::layered("d", Some(&file), web).unwrap().web_dir, PathBuf::from("/opt/web"));
+        assert_eq!(Config::defaults("d").web_dir, PathBuf::from(DEFAULT_WEB_DIR));
         assert_eq!(c.database_url.as_ref().unwrap().expose(), "postgres://u:pw@h/db");
         let shown = format!("{c:?}");
         assert!(!shown.contains("hunter2") && !shown.contains("pw@"), "{shown}");

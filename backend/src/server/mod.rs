@@ -11,6 +11,7 @@ pub mod health;
 pub mod json;
 pub mod openapi;
 pub mod openapi_more;
+pub mod web;
 
 pub use app::{AppState, Running, launch, prepare};
 pub use config::{Config, Secret};

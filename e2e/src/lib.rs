@@ -1,0 +1,246 @@
+//! # sealbid-e2e
+//!
+//! The harness of the browser tests: the real `sealbid serve --demo` binary
+//! on a random port with a fresh data directory ([`Platform`]), Debian's
+//! `chromedriver` driving headless Chromium with a fresh profile
+//! ([`Browser`]), and screenshots saved under `e2e/artifacts/`.
+//!
+//! Nothing is built here: `scripts/test.sh` builds the web app
+//! (`frontend/dist`) and the `sealbid` binary first and passes the binary's
+//! path in `SEALBID_BIN`. A missing binary, web app, Chromium or chromedriver
+//! makes the test fail with a message saying what to do — never skip.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use fantoccini::wd::Capabilities;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use tempfile::TempDir;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+/// How long a page may take to show an expected element (key decryption in
+/// wasm runs 600,000 PBKDF2 rounds; a loaded CI machine is slow).
+pub const PAGE_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// The workspace root.
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+/// The `sealbid` binary: `SEALBID_BIN`, else `sealbid` in the target
+/// directory this test was built in.
+pub fn sealbid_bin() -> PathBuf {
+    let bin = match std::env::var_os("SEALBID_BIN") {
+        Some(p) => PathBuf::from(p),
+        None => {
+            let exe = std::env::current_exe().expect("the test executable has a path");
+            let dir = exe.parent().and_then(Path::parent).expect("the test runs from target/*/deps");
+            dir.join(format!("sealbid{}", std::env::consts::EXE_SUFFIX))
+        }
+    };
+    assert!(
+        bin.is_file(),
+        "the sealbid binary {} is missing: build it with `cargo build -p sealbid-backend --bin sealbid` \
+         (scripts/test.sh does) or set SEALBID_BIN",
+        bin.display()
+    );
+    bin
+}
+
+/// The built web app: `SEALBID_WEB_DIR`, else `frontend/dist` of the workspace.
+pub fn web_dir() -> PathBuf {
+    let dir = std::env::var_os("SEALBID_WEB_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("frontend/dist"));
+    assert!(
+        dir.join("index.html").is_file() && dir.join("sealbid_frontend_bg.wasm").is_file(),
+        "the web app is not built in {}: run scripts/build-frontend.sh (scripts/test.sh does)",
+        dir.display()
+    );
+    dir
+}
+
+/// Where screenshots go (`e2e/artifacts/`, git-ignored).
+pub fn artifacts() -> PathBuf {
+    let dir = workspace().join("e2e/artifacts");
+    std::fs::create_dir_all(&dir).expect("e2e/artifacts can be created");
+    dir
+}
+
+/// The real platform: `sealbid serve --demo` on a random port.
+pub struct Platform {
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+    /// The data directory (demo key files are in `demo/`).
+    pub data: PathBuf,
+    child: Child,
+    _dir: TempDir,
+}
+
+impl Platform {
+    /// Starts the server and waits until it says where it serves.
+    pub async fn start() -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let data = dir.path().join("data");
+        let mut child = Command::new(sealbid_bin())
+            .arg("--data-dir")
+            .arg(&data)
+            .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+            .env("SEALBID_WEB_DIR", web_dir())
+            .env_remove("SEALBID_CA_PASSWORD")
+            .env_remove("SEALBID_DATABASE_URL")
+            .env_remove("DATABASE_URL")
+            .env_remove("SEALBID_PUBLIC_URL")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("sealbid serve starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let base = tokio::time::timeout(Duration::from_secs(180), async {
+            while let Some(line) = lines.next_line().await.expect("the server's output is readable") {
+                if let Some(rest) = line.strip_prefix("sealbid serving on ") {
+                    return rest.split_whitespace().next().map(str::to_string);
+                }
+            }
+            None
+        })
+        .await
+        .expect("the server starts within 3 minutes")
+        .expect("the server says where it serves");
+        // Keep reading so the server never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Self { base, data, child, _dir: dir }
+    }
+
+    /// A demo file (`bidder1.p8`, `PASSWORD.txt`, …).
+    pub fn demo(&self, name: &str) -> PathBuf {
+        self.data.join("demo").join(name)
+    }
+
+    /// The demo key files' password.
+    pub fn demo_password(&self) -> String {
+        std::fs::read_to_string(self.demo("PASSWORD.txt")).expect("the demo password file").trim().to_string()
+    }
+
+    /// Stops the server.
+    pub async fn stop(mut self) {
+        let _ = self.child.kill().await;
+    }
+}
+
+/// Chromium driven by chromedriver.
+pub struct Browser {
+    /// The WebDriver session.
+    pub client: Client,
+    driver: Child,
+    _profile: TempDir,
+}
+
+fn find_program(env: &str, candidates: &[&str], package: &str) -> PathBuf {
+    if let Some(p) = std::env::var_os(env) {
+        return PathBuf::from(p);
+    }
+    candidates.iter().map(PathBuf::from).find(|p| p.is_file()).unwrap_or_else(|| {
+        panic!(
+            "{} not found ({}): install Debian's `{package}` (scripts/setup.sh does) or set {env}",
+            candidates[0], package
+        )
+    })
+}
+
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    l.local_addr().expect("a local address").port()
+}
+
+impl Browser {
+    /// Starts chromedriver and a headless Chromium with a fresh profile.
+    pub async fn start() -> Self {
+        let chromium =
+            find_program("SEALBID_CHROMIUM", &["/usr/bin/chromium", "/usr/bin/chromium-browser"], "chromium");
+        let chromedriver =
+            find_program("SEALBID_CHROMEDRIVER", &["/usr/bin/chromedriver"], "chromium-driver");
+        let port = free_port();
+        let driver = Command::new(chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("chromedriver starts");
+        let profile = tempfile::tempdir().expect("a temporary profile directory");
+        let mut caps = Capabilities::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": chromium,
+                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                         "--window-size=1280,1000", "--lang=zh-CN",
+                         format!("--user-data-dir={}", profile.path().display())],
+            }),
+        );
+        let url = format!("http://127.0.0.1:{port}");
+        let mut last = String::new();
+        for _ in 0..100 {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            match ClientBuilder::new(connector).capabilities(caps.clone()).connect(&url).await {
+                Ok(client) => return Self { client, driver, _profile: profile },
+                Err(e) => last = e.to_string(),
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        panic!("chromedriver on {url} did not start a Chromium session: {last}");
+    }
+
+    /// Waits for the element `css` (up to [`PAGE_TIMEOUT`]); on a timeout,
+    /// fails with the page's visible text (the error the app showed, if any).
+    pub async fn wait(&self, css: &str) -> fantoccini::elements::Element {
+        match self.client.wait().at_most(PAGE_TIMEOUT).for_element(Locator::Css(css)).await {
+            Ok(e) => e,
+            Err(e) => {
+                let text = match self.client.find(Locator::Css("body")).await {
+                    Ok(body) => body.text().await.unwrap_or_default(),
+                    Err(_) => String::new(),
+                };
+                let _ = self.screenshot("failure").await;
+                panic!("{css} did not appear ({e}); the page shows:\n{text}");
+            }
+        }
+    }
+
+    /// The visible text of `css` (waiting for it).
+    pub async fn text(&self, css: &str) -> String {
+        self.wait(css).await.text().await.expect("the element's text")
+    }
+
+    /// Clicks `css` (waiting for it).
+    pub async fn click(&self, css: &str) {
+        self.wait(css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    /// Types into `css` (for a file input: an absolute path chooses the file).
+    pub async fn type_into(&self, css: &str, text: &str) {
+        self.wait(css).await.send_keys(text).await.unwrap_or_else(|e| panic!("type into {css}: {e}"));
+    }
+
+    /// Saves a PNG screenshot as `e2e/artifacts/NAME.png`.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let png = self.client.screenshot().await.expect("a screenshot");
+        let path = artifacts().join(format!("{name}.png"));
+        std::fs::write(&path, png).expect("the screenshot is written");
+        path
+    }
+
+    /// Ends the session and chromedriver.
+    pub async fn stop(mut self) {
+        let _ = self.client.close().await;
+        let _ = self.driver.kill().await;
+    }
+}

@@ -1,0 +1,180 @@
+//! Sealing and submitting a bid in the browser, exactly as `sealbid bid seal`
+//! and `sealbid bid submit` do it, and checking the receipt that comes back.
+//! No user interface here: [`super::tender`] calls these.
+
+use std::collections::BTreeMap;
+
+use base64ct::{Base64, Encoding};
+use gloo::storage::{LocalStorage, Storage};
+use sealbid_crypto::envelope::{BidDocument, BidItem, PriceFen, Receipt, TenderId, seal_bid};
+use sealbid_crypto::pki::{Certificate, Crl, Usage, verify_chain};
+use sealbid_crypto::threshold_crypto;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::api::{self, ApiError};
+use crate::session::Identity;
+
+/// One tender item (`GET /api/v1/tenders/{id}`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Item {
+    /// Item number, 1, 2, …
+    pub no: u32,
+    /// Generic name.
+    pub generic_name: String,
+    /// Dosage form.
+    pub dosage_form: String,
+    /// Specification.
+    pub specification: String,
+    /// Unit.
+    pub unit: String,
+    /// Quantity.
+    pub quantity: u64,
+    /// Ceiling price per unit, fen.
+    pub ceiling_fen: u64,
+}
+
+/// A tender with what sealing a bid needs.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct TenderDetail {
+    /// Id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Announcement text.
+    pub announcement: String,
+    /// The items.
+    pub items: Vec<Item>,
+    /// Bidding opens, RFC 3339.
+    pub opens_at: String,
+    /// Bidding closes, RFC 3339.
+    pub deadline: String,
+    /// The opening, RFC 3339.
+    pub opening_at: String,
+    /// Hex of the committee's threshold public key, once its ceremony finished.
+    pub committee_public_key: Option<String>,
+    /// `draft`, `published` or `opened`.
+    pub status: String,
+    /// Published version.
+    pub version: u64,
+}
+
+/// The committee key of a tender.
+pub fn committee_key(hex_key: &str) -> Result<threshold_crypto::PublicKey, String> {
+    let bytes = hex::decode(hex_key.trim()).map_err(|_| "the committee public key is not hex".to_string())?;
+    let bytes: [u8; threshold_crypto::PK_SIZE] = bytes
+        .as_slice()
+        .try_into()
+        .map_err(|_| format!("the committee public key must be {} bytes", threshold_crypto::PK_SIZE))?;
+    threshold_crypto::PublicKey::from_bytes(bytes)
+        .map_err(|e| format!("the committee public key is invalid: {e}"))
+}
+
+/// A sealed envelope, ready to submit.
+pub struct Sealed {
+    /// The envelope, DER.
+    pub der: Vec<u8>,
+    /// Its SM3 hash (what the receipt names).
+    pub hash: [u8; 32],
+}
+
+/// Seals `prices` (fen per item number) for `tender` with the user's key.
+pub fn seal(
+    tender: &TenderDetail,
+    prices: &BTreeMap<u32, u64>,
+    identity: &Identity,
+) -> Result<Sealed, String> {
+    let tender_id = TenderId::parse(&tender.id).map_err(|e| e.to_string())?;
+    let committee =
+        committee_key(tender.committee_public_key.as_deref().ok_or("the tender has no committee key yet")?)?;
+    let uscc = identity
+        .cert
+        .subject_info()
+        .map_err(|e| e.to_string())?
+        .uscc
+        .ok_or("your certificate names no organisation code (USCC)")?;
+    let items = prices
+        .iter()
+        .map(|(&item, &fen)| Ok(BidItem { item, unit_price: PriceFen::new(fen).map_err(|e| e.to_string())? }))
+        .collect::<Result<Vec<_>, String>>()?;
+    let doc = BidDocument::new(tender_id, uscc, OffsetDateTime::now_utc(), items, Vec::new())
+        .map_err(|e| e.to_string())?;
+    let envelope = seal_bid(&doc, &identity.key, &identity.cert, &committee).map_err(|e| e.to_string())?;
+    Ok(Sealed {
+        der: envelope.encode().map_err(|e| e.to_string())?,
+        hash: envelope.hash().map_err(|e| e.to_string())?,
+    })
+}
+
+/// A receipt as the server gave it, kept in the browser per tender.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeptReceipt {
+    /// The bid's id.
+    pub bid: i64,
+    /// Hex SM3 of the envelope.
+    pub envelope_hash: String,
+    /// The receipt, DER in base64.
+    pub receipt: String,
+    /// When the server received the bid, RFC 3339.
+    pub received_at: String,
+}
+
+impl KeptReceipt {
+    fn storage_key(tender: &str) -> String {
+        format!("sealbid.receipt.{tender}")
+    }
+
+    /// The receipt kept for `tender`, if any.
+    pub fn load(tender: &str) -> Option<Self> {
+        LocalStorage::get(Self::storage_key(tender)).ok()
+    }
+
+    /// Keeps it for `tender`.
+    pub fn save(&self, tender: &str) {
+        let _ = LocalStorage::set(Self::storage_key(tender), self);
+    }
+
+    /// The receipt's DER bytes.
+    pub fn der(&self) -> Result<Vec<u8>, String> {
+        Base64::decode_vec(&self.receipt).map_err(|_| "the receipt is not base64".to_string())
+    }
+}
+
+/// Submits an envelope; the answer carries the receipt.
+pub async fn submit(tender: &str, sealed: &Sealed) -> Result<KeptReceipt, ApiError> {
+    let kept: KeptReceipt = api::post_bytes(&format!("/api/v1/tenders/{tender}/bids"), &sealed.der).await?;
+    if kept.envelope_hash != hex::encode(sealed.hash) {
+        return Err(ApiError::local("bad_receipt", "the server's receipt names another envelope"));
+    }
+    Ok(kept)
+}
+
+async fn cert(path: &str) -> Result<Certificate, String> {
+    let pem = api::get_text(path).await.map_err(|e| e.to_string())?;
+    Certificate::from_pem(&pem).map_err(|e| format!("{path}: {e}"))
+}
+
+/// Verifies a kept receipt: it names the envelope, the platform signed it
+/// and the TSA stamped it, both certificates chaining to the platform's root
+/// CA (revocation against the current CRL; the TSA's certificate must be a
+/// time-stamping one, the platform's is checked for chain and validity
+/// only, as `sealbid receipt verify` does). Returns the stamped time.
+pub async fn verify(kept: &KeptReceipt) -> Result<OffsetDateTime, String> {
+    let receipt = Receipt::parse(&kept.der()?).map_err(|e| e.to_string())?;
+    let hash: [u8; 32] = hex::decode(&kept.envelope_hash)
+        .ok()
+        .and_then(|h| h.try_into().ok())
+        .ok_or("the kept envelope hash is damaged")?;
+    let (root, issuing) = (cert("/pki/root").await?, cert("/pki/issuing").await?);
+    let (platform, tsa) = (cert("/pki/platform").await?, cert("/pki/tsa").await?);
+    let crl = api::get_bytes("/pki/crl").await.map_err(|e| e.to_string())?;
+    let crl = Crl::from_der(&crl).map_err(|e| e.to_string())?;
+    let stamped = receipt.verify(&platform, &tsa, &hash).map_err(|e| e.to_string())?;
+    let (anchors, mid, crls) =
+        (std::slice::from_ref(&root), std::slice::from_ref(&issuing), std::slice::from_ref(&crl));
+    verify_chain(&platform, mid, anchors, stamped, crls, Usage::Any)
+        .map_err(|e| format!("platform certificate: {e}"))?;
+    verify_chain(&tsa, mid, anchors, stamped, crls, Usage::TimeStamping)
+        .map_err(|e| format!("TSA certificate: {e}"))?;
+    Ok(stamped)
+}
