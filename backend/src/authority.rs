@@ -131,10 +131,21 @@ pub fn issue_person(
     public_key: &PublicKey,
     days: i64,
 ) -> Result<Certificate> {
+    issue_with(dir, &load_issuer(dir, password)?, subject, public_key, days)
+}
+
+/// [`issue_person`] with an issuer already loaded (its key decrypted
+/// beforehand, so the signing itself is quick).
+pub fn issue_with(
+    dir: &DataDir,
+    issuer: &Issuer,
+    subject: &SubjectInfo,
+    public_key: &PublicKey,
+    days: i64,
+) -> Result<Certificate> {
     if !(1..=MAX_DAYS).contains(&days) {
         bail!("days must be between 1 and {MAX_DAYS}, got {days}");
     }
-    let issuer = load_issuer(dir, password)?;
     let _lock = lock_waiting(dir)?;
     let mut index = dir.read_index()?;
     let start = now() - Duration::minutes(1);
@@ -201,7 +212,16 @@ pub fn revoke(
     serial: &CertSerial,
     reason: RevocationReason,
 ) -> Result<Result<Revoked, RevokeRefusal>> {
-    let issuer = load_issuer(dir, password)?;
+    revoke_with(dir, &load_issuer(dir, password)?, serial, reason)
+}
+
+/// [`revoke`] with an issuer already loaded.
+pub fn revoke_with(
+    dir: &DataDir,
+    issuer: &Issuer,
+    serial: &CertSerial,
+    reason: RevocationReason,
+) -> Result<Result<Revoked, RevokeRefusal>> {
     let _lock = lock_waiting(dir)?;
     let mut index = dir.read_index()?;
     let wanted = serial.to_string();
@@ -217,7 +237,41 @@ pub fn revoke(
     let at = rfc3339(now());
     rec.revoked = Some(Revocation { at: at.clone(), reason: reason.as_str().to_string() });
     let subject = rec.subject.clone();
-    publish_crl(dir, &issuer, &mut index)?;
+    publish_crl(dir, issuer, &mut index)?;
     dir.write_index(&index)?;
     Ok(Ok(Revoked { subject, at, crl_number: index.crl_number }))
+}
+
+/// How long records of a certificate are kept after it expires (seed 002:
+/// certificates and applications at least 5 years past expiry).
+pub const RETENTION_YEARS: i32 = 5;
+
+/// The end of retention of a record whose certificate ends at `not_after`:
+/// the same instant [`RETENTION_YEARS`] later (29 February → 28 February), RFC 3339.
+pub fn retain_until(not_after: OffsetDateTime) -> String {
+    let year = not_after.year() + RETENTION_YEARS;
+    let later = not_after
+        .replace_year(year)
+        .or_else(|_| not_after.replace_day(28).and_then(|t| t.replace_year(year)))
+        .unwrap_or(not_after);
+    rfc3339(later)
+}
+
+/// [`retain_until`] of an RFC 3339 time.
+pub fn retain_until_text(not_after: &str) -> Result<String> {
+    let t = OffsetDateTime::parse(not_after, &time::format_description::well_known::Rfc3339)
+        .with_context(|| format!("bad time {not_after}"))?;
+    Ok(retain_until(t))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retention_is_five_years_past_the_end() {
+        assert_eq!(retain_until_text("2026-11-22T17:14:16Z").unwrap(), "2031-11-22T17:14:16Z");
+        assert_eq!(retain_until_text("2028-02-29T00:00:00Z").unwrap(), "2033-02-28T00:00:00Z");
+        assert!(retain_until_text("yesterday").is_err());
+    }
 }

@@ -80,12 +80,13 @@ pub async fn enrol(s: &TestServer, op: &str, role: &str, name: &str, org: u32, k
     });
     let (st, body) = send(s, s.client.post(s.url("/api/v1/applications")).json(&form), None).await;
     assert_eq!(st, StatusCode::CREATED, "{body}");
-    let id = body["id"].as_i64().unwrap();
+    let (id, token) = (body["id"].as_i64().unwrap(), body["token"].as_str().unwrap().to_string());
     let (st, body) = post(s, &format!("/api/v1/applications/{id}/approve"), json!({}), op).await;
     assert_eq!(st, StatusCode::OK, "{body}");
     let serial = body["issued_serial"].as_str().unwrap().to_string();
     let (st, pem) =
-        send(s, s.client.get(s.url(&format!("/api/v1/applications/{id}/certificate"))), None).await;
+        send(s, s.client.get(s.url(&format!("/api/v1/applications/{id}/certificate?token={token}"))), None)
+            .await;
     assert_eq!(st, StatusCode::OK);
     let cert_pem = pem.as_str().unwrap().to_string();
     let out = login(&s.client, &s.base, &key, std::slice::from_ref(&cert_pem)).await;

@@ -64,12 +64,12 @@ fn form(key: &PrivateKey, name: &str, role: &str) -> Value {
     })
 }
 
-/// Submits a form; returns the application id.
-async fn apply(s: &TestServer, body: Value) -> i64 {
+/// Submits a form; returns the application id and the applicant's status token.
+async fn apply(s: &TestServer, body: Value) -> (i64, String) {
     let (st, resp) = post(s, "/api/v1/applications", Some(body), None).await;
     assert_eq!(st, StatusCode::CREATED, "{resp}");
     assert_eq!(resp["status"], "pending");
-    resp["id"].as_i64().unwrap()
+    (resp["id"].as_i64().unwrap(), resp["token"].as_str().unwrap().to_string())
 }
 
 /// Issues a certificate of `role` with the CLI and logs in; returns the session cookie and serial.
@@ -104,11 +104,11 @@ async fn apply_approve_login_revoke_then_login_is_refused(engine: Engine) {
     let s = TestServer::start(engine).await;
     let (op, op_serial) = logged_in(&s, "operator").await;
     let key = PrivateKey::generate().unwrap();
-    let id = apply(&s, form(&key, "张三", "bidder")).await;
+    let (id, token) = apply(&s, form(&key, "张三", "bidder")).await;
 
-    let (st, view) = get(&s, &format!("/api/v1/applications/{id}"), None).await;
+    let (st, view) = get(&s, &format!("/api/v1/applications/{id}?token={token}"), None).await;
     assert_eq!((st, &view["status"]), (StatusCode::OK, &json!("pending")), "{view}");
-    let (st, _) = get(&s, &format!("/api/v1/applications/{id}/certificate"), None).await;
+    let (st, _) = get(&s, &format!("/api/v1/applications/{id}/certificate?token={token}"), None).await;
     assert_eq!(st, StatusCode::NOT_FOUND, "no certificate before approval");
     let (_, pending) = get(&s, "/api/v1/applications?status=pending", Some(&op)).await;
     assert_eq!(pending.as_array().unwrap().len(), 1, "{pending}");
@@ -124,9 +124,9 @@ async fn apply_approve_login_revoke_then_login_is_refused(engine: Engine) {
         StatusCode::CONFLICT
     );
 
-    let (_, view) = get(&s, &format!("/api/v1/applications/{id}"), None).await;
+    let (_, view) = get(&s, &format!("/api/v1/applications/{id}?token={token}"), None).await;
     assert_eq!((&view["status"], &view["issued_serial"]), (&json!("approved"), &json!(serial)), "{view}");
-    let (st, pem) = get(&s, &format!("/api/v1/applications/{id}/certificate"), None).await;
+    let (st, pem) = get(&s, &format!("/api/v1/applications/{id}/certificate?token={token}"), None).await;
     assert_eq!(st, StatusCode::OK);
     let pem = pem.as_str().unwrap().to_string();
     let info = Certificate::from_pem(&pem).unwrap().subject_info().unwrap();
@@ -163,7 +163,7 @@ async fn apply_approve_login_revoke_then_login_is_refused(engine: Engine) {
 async fn rejection_carries_its_reason_to_the_applicant(engine: Engine) {
     let s = TestServer::start(engine).await;
     let (op, _) = logged_in(&s, "operator").await;
-    let id = apply(&s, form(&PrivateKey::generate().unwrap(), "李四", "hospital")).await;
+    let (id, token) = apply(&s, form(&PrivateKey::generate().unwrap(), "李四", "hospital")).await;
     let path = format!("/api/v1/applications/{id}/reject");
 
     let (st, body) = post(&s, &path, Some(json!({ "reason": "  " })), Some(&op)).await;
@@ -175,17 +175,20 @@ async fn rejection_carries_its_reason_to_the_applicant(engine: Engine) {
     let why = "营业执照复印件不清晰，请重新提交";
     let (st, body) = post(&s, &path, Some(json!({ "reason": why })), Some(&op)).await;
     assert_eq!(st, StatusCode::OK, "{body}");
-    let (_, view) = get(&s, &format!("/api/v1/applications/{id}"), None).await;
+    let (_, view) = get(&s, &format!("/api/v1/applications/{id}?token={token}"), None).await;
     assert_eq!((&view["status"], &view["reason"]), (&json!("rejected"), &json!(why)), "{view}");
     assert!(view["issued_serial"].is_null());
     let approve = post(&s, &format!("/api/v1/applications/{id}/approve"), None, Some(&op)).await;
     assert_eq!(approve.0, StatusCode::CONFLICT);
     assert!(approve.1["message"].as_str().unwrap().contains("already rejected"), "{}", approve.1);
     assert_eq!(
-        get(&s, &format!("/api/v1/applications/{id}/certificate"), None).await.0,
+        get(&s, &format!("/api/v1/applications/{id}/certificate?token={token}"), None).await.0,
         StatusCode::NOT_FOUND
     );
-    assert_eq!(get(&s, "/api/v1/applications/99999", None).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(
+        get(&s, &format!("/api/v1/applications/99999?token={token}"), None).await.0,
+        StatusCode::NOT_FOUND
+    );
 
     let all = actions(&s).await;
     assert!(all.iter().any(|a| a == "application.rejected"), "{all:?}");
@@ -241,9 +244,9 @@ async fn bad_input_is_refused_naming_the_field(engine: Engine) {
 }
 
 /// Status each principal gets from each route.
-struct Expect {
+struct Expect<'a> {
     method: &'static str,
-    path: &'static str,
+    path: &'a str,
     body: Option<Value>,
     /// What an operator gets (others get 403 on operator routes).
     operator: StatusCode,
@@ -257,12 +260,17 @@ async fn every_route_for_every_role(engine: Engine) {
     for role in Role::ALL {
         principals.push((role.as_str(), Some(logged_in(&s, role.as_str()).await.0)));
     }
-    let id = apply(&s, form(&PrivateKey::generate().unwrap(), "赵六", "bidder")).await;
+    let (id, token) = apply(&s, form(&PrivateKey::generate().unwrap(), "赵六", "bidder")).await;
     assert_eq!(id, 1);
+    let (status, certificate) = (
+        format!("/api/v1/applications/1?token={token}"),
+        format!("/api/v1/applications/1/certificate?token={token}"),
+    );
     let routes = [
         ("POST", "/api/v1/applications", None, StatusCode::CREATED, false),
-        ("GET", "/api/v1/applications/1", None, StatusCode::OK, false),
-        ("GET", "/api/v1/applications/1/certificate", None, StatusCode::NOT_FOUND, false),
+        ("GET", status.as_str(), None, StatusCode::OK, false),
+        ("GET", certificate.as_str(), None, StatusCode::NOT_FOUND, false),
+        ("GET", "/api/v1/applications/1/seal-samples/1", None, StatusCode::NOT_FOUND, true),
         ("GET", "/api/v1/applications?status=pending", None, StatusCode::OK, true),
         ("POST", "/api/v1/applications/999/approve", None, StatusCode::NOT_FOUND, true),
         (
@@ -316,7 +324,8 @@ async fn every_route_for_every_role(engine: Engine) {
     // Every route here is in the OpenAPI document.
     let (_, doc) = get(&s, "/api/v1/openapi.json", None).await;
     for r in &routes {
-        let templated = r.path.split('?').next().unwrap().replace("/1", "/{id}").replace("/999", "/{id}");
+        let templated = r.path.split('?').next().unwrap().replace("/seal-samples/1", "/seal-samples/{n}");
+        let templated = templated.replace("/1", "/{id}").replace("/999", "/{id}");
         let templated = templated.replace("ABCDEF", "{serial}");
         assert!(doc["paths"][&templated][r.method.to_lowercase()].is_object(), "{templated} not documented");
     }
@@ -351,8 +360,8 @@ async fn operator_unlock_clears_a_lockout(engine: Engine) {
 async fn expiring_lists_only_certificates_due_within_the_window(engine: Engine) {
     let s = TestServer::start(engine).await;
     let (op, _) = logged_in(&s, "operator").await;
-    let soon = apply(&s, form(&PrivateKey::generate().unwrap(), "周八", "bidder")).await;
-    let later = apply(&s, form(&PrivateKey::generate().unwrap(), "吴九", "bidder")).await;
+    let (soon, _) = apply(&s, form(&PrivateKey::generate().unwrap(), "周八", "bidder")).await;
+    let (later, _) = apply(&s, form(&PrivateKey::generate().unwrap(), "吴九", "bidder")).await;
     let soon = approve(&s, &op, soon, 10).await;
     let later = approve(&s, &op, later, 365).await;
 

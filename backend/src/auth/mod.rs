@@ -58,15 +58,19 @@ pub fn router() -> Router<AppState> {
 /// Lifts the login lock on `serial` and forgets its failures; audited as
 /// `auth.unlock` by `actor`. Returns whether it was locked.
 pub async fn unlock(db: &Db, serial: &CertSerial, actor: &str) -> Result<bool> {
-    let serial = serial.to_string();
     let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let was_locked = store::clear_lock(db, &serial, now).await?;
+    let was_locked = store::clear_lock(db, &serial.to_string(), now).await?;
+    audit_unlock(db, serial, actor, was_locked).await?;
+    Ok(was_locked)
+}
+
+/// Records an unlock of `serial` by `actor` in the audit trail (`auth.unlock`).
+pub async fn audit_unlock(db: &Db, serial: &CertSerial, actor: &str, was_locked: bool) -> Result<()> {
     let event = NewEvent {
         actor: actor.to_string(),
         action: "auth.unlock".into(),
-        subject: serial,
+        subject: serial.to_string(),
         details: json!({ "was_locked": was_locked }),
     };
-    audit::append(db, event).await?;
-    Ok(was_locked)
+    audit::append(db, event).await.map(|_| ())
 }

@@ -4,8 +4,8 @@
 use anyhow::{Context, Result};
 
 use super::error::Failure;
-use crate::db::Db;
-use crate::with_pool;
+use crate::db::{Db, Tx};
+use crate::{with_pool, with_tx};
 
 /// How long a challenge may be used, seconds.
 pub const CHALLENGE_LIFETIME_SECS: i64 = 120;
@@ -97,9 +97,20 @@ pub async fn clear_failures(db: &Db, serial: &str) -> Result<()> {
 
 /// Lifts the lock on `serial` and forgets its failures; returns whether it was locked.
 pub async fn clear_lock(db: &Db, serial: &str, now: i64) -> Result<bool> {
-    let was = locked_until(db, serial, now).await?.is_some();
-    let sql = "UPDATE auth_lockouts SET failures = 0, locked_until = NULL WHERE serial = $1";
-    with_pool!(db, p => sqlx::query(sql).bind(serial).execute(p).await.map(|_| ()))
-        .context("cannot unlock the certificate")?;
+    let mut tx = Tx::begin(db).await?;
+    let was = clear_lock_in(&mut tx, serial, now).await?;
+    tx.commit().await?;
     Ok(was)
+}
+
+/// [`clear_lock`] within the caller's transaction.
+pub async fn clear_lock_in(tx: &mut Tx, serial: &str, now: i64) -> Result<bool> {
+    let read = "SELECT locked_until FROM auth_lockouts WHERE serial = $1";
+    let until: Option<Option<i64>> =
+        with_tx!(&mut *tx, c => sqlx::query_scalar(read).bind(serial).fetch_optional(c).await)
+            .context("cannot read the lockout state")?;
+    let sql = "UPDATE auth_lockouts SET failures = 0, locked_until = NULL WHERE serial = $1";
+    with_tx!(tx, c => sqlx::query(sql).bind(serial).execute(c).await.map(|_| ()))
+        .context("cannot unlock the certificate")?;
+    Ok(until.flatten().is_some_and(|u| u > now))
 }

@@ -1,33 +1,32 @@
-//! The application routes: submit, follow, list, approve, reject.
+//! The application routes: submit, follow (with the applicant's token), list, reject.
+//! Approval is in [`super::approval`].
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
-use sealbid_crypto::pki::{Csr, RevocationReason, Role, SubjectInfo};
-use sealbid_crypto::{PublicKey, Uscc};
+use base64ct::{Base64UrlUnpadded, Encoding};
+use sealbid_crypto::hash::sm3;
+use sealbid_crypto::rng;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::Operator;
+use super::approval::target_of;
 use super::form::Submission;
-use super::store::{self, Row};
-use super::{Operator, blocking, ca_password};
+use super::store::{self, Filing, Row};
 use crate::audit;
-use crate::authority::{self, MAX_DAYS, now, rfc3339};
+use crate::authority::{now, retain_until, rfc3339};
 use crate::server::{ApiError, ApiJson, AppState};
 
-/// Validity of a certificate when the operator names none: one year (seed 004).
-pub const DEFAULT_DAYS: i64 = 365;
-
-fn application_id(id: Result<Path<i64>, PathRejection>) -> Result<i64, ApiError> {
+pub(super) fn application_id(id: Result<Path<i64>, PathRejection>) -> Result<i64, ApiError> {
     let Path(id) = id.map_err(|_| ApiError::BadRequest("id: must be an application number".into()))?;
     Ok(id)
 }
 
-async fn find(s: &AppState, id: i64) -> Result<Row, ApiError> {
+pub(super) async fn find(s: &AppState, id: i64) -> Result<Row, ApiError> {
     store::get(&s.db, id).await?.ok_or_else(|| ApiError::NotFound(format!("no application {id}")))
 }
 
@@ -38,11 +37,45 @@ pub(super) async fn submit(
     let app = tokio::task::spawn_blocking(move || sub.parse())
         .await
         .map_err(|e| anyhow::anyhow!("form check failed: {e}"))??;
-    let id = store::insert(&s.db, &app, &rfc3339(now())).await?;
+    let created = now();
+    let retain = match &app.target {
+        Some(serial) => {
+            let cert = target_of(&s, serial, app.uscc.as_str()).await?;
+            retain_until(cert.not_after().map_err(anyhow::Error::from)?)
+        }
+        None => retain_until(created),
+    };
+    let token = Base64UrlUnpadded::encode_string(&rng::bytes::<TOKEN_BYTES>().map_err(anyhow::Error::from)?);
+    let filing = Filing { now: &rfc3339(created), token_hash: &token_hash(&token), retain_until: &retain };
+    let id = store::insert(&s.db, &app, &filing).await?;
     let details = json!({ "uscc": app.uscc.as_str(), "operation": app.form.operation,
-                          "role": app.role.as_str(), "org_name": app.form.org_name });
+                          "role": app.role.as_str(), "org_name": app.form.org_name,
+                          "target_serial": app.target.as_ref().map(ToString::to_string),
+                          "seal_samples": app.samples.len() });
     audit::record(&s.db, "applicant", "application.submitted", id.to_string(), details).await?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": id, "status": "pending" }))))
+    Ok((StatusCode::CREATED, Json(json!({ "id": id, "status": "pending", "token": token }))))
+}
+
+/// Random bytes of an applicant's status token (sent base64url, unpadded).
+pub const TOKEN_BYTES: usize = 24;
+
+/// How a token is stored: SM3, hex (the token itself is never stored).
+fn token_hash(token: &str) -> String {
+    hex::encode(sm3(token.as_bytes()))
+}
+
+/// Query of the applicant's routes: the token returned by the submission.
+#[derive(Debug, Deserialize)]
+pub struct TokenQuery {
+    token: Option<String>,
+}
+
+/// The application `id` if `token` is its token; 404 otherwise, the same
+/// whether the application exists or not.
+async fn find_with_token(s: &AppState, id: i64, token: Option<&str>) -> Result<Row, ApiError> {
+    let hidden = || ApiError::NotFound(format!("no application {id} with this token"));
+    let Some(token) = token.filter(|t| !t.is_empty() && t.len() <= 128) else { return Err(hidden()) };
+    store::get_with_token(&s.db, id, &token_hash(token)).await?.ok_or_else(hidden)
 }
 
 /// What an applicant may see of an application.
@@ -51,6 +84,7 @@ pub struct StatusView {
     id: i64,
     status: String,
     operation: String,
+    target_serial: Option<String>,
     reason: Option<String>,
     issued_serial: Option<String>,
     created_at: String,
@@ -60,12 +94,14 @@ pub struct StatusView {
 pub(super) async fn status(
     State(s): State<AppState>,
     id: Result<Path<i64>, PathRejection>,
+    Query(q): Query<TokenQuery>,
 ) -> Result<Json<StatusView>, ApiError> {
-    let r = find(&s, application_id(id)?).await?;
+    let r = find_with_token(&s, application_id(id)?, q.token.as_deref()).await?;
     Ok(Json(StatusView {
         id: r.id,
         status: r.status,
         operation: r.operation,
+        target_serial: r.target_serial,
         reason: r.reason,
         issued_serial: r.issued_serial,
         created_at: r.created_at,
@@ -76,8 +112,9 @@ pub(super) async fn status(
 pub(super) async fn certificate(
     State(s): State<AppState>,
     id: Result<Path<i64>, PathRejection>,
+    Query(q): Query<TokenQuery>,
 ) -> Result<Response, ApiError> {
-    let r = find(&s, application_id(id)?).await?;
+    let r = find_with_token(&s, application_id(id)?, q.token.as_deref()).await?;
     let Some(serial) = r.issued_serial else {
         return Err(ApiError::NotFound(format!("application {} is {}: no certificate", r.id, r.status)));
     };
@@ -106,15 +143,7 @@ pub(super) async fn list(
     Ok(Json(store::list(&s.db, q.status.as_deref()).await?))
 }
 
-/// Optional body of the approval.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Approval {
-    /// Validity in days (1 to 3650, default 365).
-    days: Option<i64>,
-}
-
-fn pending(r: &Row) -> Result<(), ApiError> {
+pub(super) fn pending(r: &Row) -> Result<(), ApiError> {
     if r.status == "pending" {
         return Ok(());
     }
@@ -122,87 +151,6 @@ fn pending(r: &Row) -> Result<(), ApiError> {
         "application {} is already {}; it cannot be decided again",
         r.id, r.status
     )))
-}
-
-pub(super) async fn approve(
-    Operator(op): Operator,
-    State(s): State<AppState>,
-    id: Result<Path<i64>, PathRejection>,
-    body: Bytes,
-) -> Result<Json<Value>, ApiError> {
-    let approval: Approval = if body.iter().all(u8::is_ascii_whitespace) {
-        Approval::default()
-    } else {
-        serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(format!("body: {e}")))?
-    };
-    let days = approval.days.unwrap_or(DEFAULT_DAYS);
-    if !(1..=MAX_DAYS).contains(&days) {
-        return Err(ApiError::BadRequest(format!("days: must be between 1 and {MAX_DAYS}, got {days}")));
-    }
-    let r = find(&s, application_id(id)?).await?;
-    pending(&r)?;
-    if matches!(r.operation.as_str(), "unlock" | "revoke") {
-        return Err(ApiError::Conflict(format!(
-            "application {} asks to {} a certificate: use POST /api/v1/certificates/{{serial}}/{}, then reject \
-             or keep it as the record",
-            r.id, r.operation, r.operation
-        )));
-    }
-    let (dir, config, row) = (s.data_dir.clone(), s.config.clone(), r.clone());
-    let cert = blocking(move || {
-        let (subject, public_key) = subject_of(&row)?;
-        authority::issue_person(&dir, ca_password(&config)?, &subject, &public_key, days)
-    })
-    .await?;
-    let serial = cert.serial().map_err(anyhow::Error::from)?.to_string();
-    let when = rfc3339(now());
-    if !store::approve(&s.db, r.id, &op.serial, &serial, &when).await? {
-        // Another operator decided it meanwhile: withdraw the certificate just issued.
-        supersede(&s, &serial).await?;
-        let r = find(&s, r.id).await?;
-        return Err(ApiError::Conflict(format!("application {} was {} meanwhile", r.id, r.status)));
-    }
-    store::ensure_organisation(&s.db, &r, &when).await?;
-    let public_key = hex::encode(cert.public_key().map_err(anyhow::Error::from)?.to_sec1());
-    let not_after = rfc3339(cert.not_after().map_err(anyhow::Error::from)?);
-    let issued = crate::people::store::Issued {
-        org_uscc: &r.uscc,
-        name: &r.agent_name,
-        id_number: &r.agent_id_number,
-        phone: &r.agent_phone,
-        role: &r.role,
-        serial: &serial,
-        public_key: &public_key,
-        not_after: &not_after,
-        granted_by: &op.serial,
-    };
-    crate::people::store::record_issue(&s.db, &issued, &when).await?;
-    let details = json!({ "application": r.id, "subject": cert.subject(), "role": r.role, "days": days });
-    audit::record(&s.db, &op.serial, "certificate.issued", serial.clone(), details).await?;
-    Ok(Json(json!({ "id": r.id, "status": "approved", "issued_serial": serial })))
-}
-
-/// The issued subject and key: the person's name and key from the request
-/// (its signature checked again); organisation, credit code and role as the
-/// operator approved them on the form.
-fn subject_of(r: &Row) -> anyhow::Result<(SubjectInfo, PublicKey)> {
-    let csr = Csr::from_pem(&r.csr_pem)?.verify()?;
-    let subject = SubjectInfo {
-        common_name: csr.subject().common_name.clone(),
-        organization: Some(r.org_name.clone()),
-        uscc: Some(Uscc::parse(&r.uscc)?),
-        role: Some(r.role.parse::<Role>()?),
-    };
-    Ok((subject, csr.public_key().clone()))
-}
-
-async fn supersede(s: &AppState, serial: &str) -> Result<(), ApiError> {
-    let (dir, config) = (s.data_dir.clone(), s.config.clone());
-    let serial = serial.parse().map_err(anyhow::Error::from)?;
-    blocking(move || {
-        authority::revoke(&dir, ca_password(&config)?, &serial, RevocationReason::Superseded).map(|_| ())
-    })
-    .await
 }
 
 /// Body of the rejection.

@@ -3,17 +3,19 @@
 use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Query, State};
-use sealbid_crypto::pki::{CertSerial, RevocationReason};
+use std::sync::Arc;
+
+use sealbid_crypto::pki::{CertSerial, Issuer, RevocationReason};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use time::Duration;
 
 use super::{Operator, blocking, ca_password};
 use crate::audit::{self, NewEvent};
-use crate::authority::{self, RevokeRefusal, now, rfc3339};
+use crate::authority::{self, RevokeRefusal, Revoked, now, rfc3339};
 use crate::server::{ApiError, ApiJson, AppState};
 
-fn serial_of(p: Result<Path<String>, PathRejection>) -> Result<CertSerial, ApiError> {
+pub(super) fn serial_of(p: Result<Path<String>, PathRejection>) -> Result<CertSerial, ApiError> {
     let Path(text) = p?;
     text.parse().map_err(|e: sealbid_crypto::Error| ApiError::BadRequest(format!("serial: {e}")))
 }
@@ -37,29 +39,61 @@ pub(super) async fn revoke(
         .reason
         .parse()
         .map_err(|e: sealbid_crypto::Error| ApiError::BadRequest(format!("reason: {e}")))?;
-    let (dir, config, which) = (s.data_dir.clone(), s.config.clone(), serial.clone());
-    let done = blocking(move || authority::revoke(&dir, ca_password(&config)?, &which, reason)).await?;
-    let done = match done {
-        Ok(done) => done,
-        Err(RevokeRefusal::Unknown) => {
-            return Err(ApiError::NotFound(format!("{serial}: {}", RevokeRefusal::Unknown)));
-        }
-        Err(RevokeRefusal::CaCertificate) => {
-            return Err(ApiError::BadRequest(format!("{serial}: {}", RevokeRefusal::CaCertificate)));
-        }
-        Err(r @ RevokeRefusal::AlreadyRevoked(_)) => {
-            return Err(ApiError::Conflict(format!("{serial}: {r}")));
-        }
-    };
-    let event = NewEvent {
-        actor: op.serial.clone(),
-        action: "certificate.revoked".into(),
-        subject: serial.to_string(),
-        details: json!({ "reason": reason.as_str(), "subject": done.subject, "crl_number": done.crl_number }),
-    };
-    audit::append(&s.db, event).await?;
+    let issuer = load_issuer(&s).await?;
+    let done = revoke_with(&s, issuer, &serial, reason).await?;
+    audit_revoked(&s, &op.serial, &serial, reason, &done, None).await?;
     Ok(Json(json!({ "serial": serial.to_string(), "status": "revoked", "reason": reason.as_str(),
                     "revoked_at": done.at, "crl_number": done.crl_number })))
+}
+
+/// The issuing CA with its key decrypted (slow: done before any transaction).
+pub(super) async fn load_issuer(s: &AppState) -> Result<Arc<Issuer>, ApiError> {
+    let (dir, config) = (s.data_dir.clone(), s.config.clone());
+    blocking(move || Ok(Arc::new(authority::load_issuer(&dir, ca_password(&config)?)?))).await
+}
+
+/// Revokes `serial` at once and publishes the new CRL (the one path of the
+/// revoke route and of approved revoke, renew, reissue and change
+/// applications): 404 if this CA never issued it, 400 for a CA certificate,
+/// 409 if already revoked.
+pub(super) async fn revoke_with(
+    s: &AppState,
+    issuer: Arc<Issuer>,
+    serial: &CertSerial,
+    reason: RevocationReason,
+) -> Result<Revoked, ApiError> {
+    let (dir, which) = (s.data_dir.clone(), serial.clone());
+    let done = blocking(move || authority::revoke_with(&dir, &issuer, &which, reason)).await?;
+    done.map_err(|refusal| match refusal {
+        RevokeRefusal::Unknown => ApiError::NotFound(format!("{serial}: {refusal}")),
+        RevokeRefusal::CaCertificate => ApiError::BadRequest(format!("{serial}: {refusal}")),
+        RevokeRefusal::AlreadyRevoked(_) => ApiError::Conflict(format!("{serial}: {refusal}")),
+    })
+}
+
+/// Records a revocation made by `actor` (`certificate.revoked`), with the
+/// application that asked for it if any.
+pub(super) async fn audit_revoked(
+    s: &AppState,
+    actor: &str,
+    serial: &CertSerial,
+    reason: RevocationReason,
+    done: &Revoked,
+    application: Option<i64>,
+) -> Result<(), ApiError> {
+    let mut details =
+        json!({ "reason": reason.as_str(), "subject": done.subject, "crl_number": done.crl_number });
+    if let Some(id) = application {
+        details["application"] = json!(id);
+    }
+    let event = NewEvent {
+        actor: actor.to_string(),
+        action: "certificate.revoked".into(),
+        subject: serial.to_string(),
+        details,
+    };
+    audit::append(&s.db, event).await?;
+    Ok(())
 }
 
 pub(super) async fn unlock(
@@ -85,6 +119,8 @@ pub struct Expiring {
     subject: String,
     role: Option<String>,
     not_after: String,
+    /// Its records are kept at least until, RFC 3339 (`not_after` + 5 years).
+    retain_until: Option<String>,
 }
 
 pub(super) async fn expiring(
@@ -107,7 +143,13 @@ pub(super) async fn expiring(
         .filter(|c| {
             c.profile == "person" && c.revoked.is_none() && c.not_after >= now && c.not_after <= horizon
         })
-        .map(|c| Expiring { serial: c.serial, subject: c.subject, role: c.role, not_after: c.not_after })
+        .map(|c| Expiring {
+            retain_until: authority::retain_until_text(&c.not_after).ok(),
+            serial: c.serial,
+            subject: c.subject,
+            role: c.role,
+            not_after: c.not_after,
+        })
         .collect();
     Ok(Json(soon))
 }

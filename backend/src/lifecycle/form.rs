@@ -3,8 +3,10 @@
 //! fields are all valid, or a 400 naming the first bad field.
 
 use sealbid_crypto::Uscc;
-use sealbid_crypto::pki::{Csr, Role, VerifiedCsr};
+use sealbid_crypto::pki::{CertSerial, Csr, Role, VerifiedCsr};
 use serde::Deserialize;
+
+use super::samples::{self, SealSample};
 
 use crate::server::ApiError;
 
@@ -43,6 +45,13 @@ pub struct Submission {
     pub role: String,
     /// PKCS#10 request made on the applicant's side, PEM.
     pub csr_pem: String,
+    /// Serial (hex) of the unit's certificate the operation applies to:
+    /// required for every operation but `new`, absent for `new`.
+    #[serde(default)]
+    pub serial: Option<String>,
+    /// 印章采集: up to three scans of the unit's seal, base64 PNG or JPEG.
+    #[serde(default)]
+    pub seal_samples: Vec<String>,
 }
 
 /// A submission whose every field was checked.
@@ -56,6 +65,10 @@ pub struct Application {
     pub role: Role,
     /// The request, its signature verified.
     pub csr: VerifiedCsr,
+    /// The certificate the operation applies to (none for `new`).
+    pub target: Option<CertSerial>,
+    /// The seal samples, checked.
+    pub samples: Vec<SealSample>,
 }
 
 /// Organisation kinds (seed 004 and issue 3).
@@ -108,9 +121,19 @@ fn id_number(value: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// The `serial` field: required for every operation but `new`.
+fn target(operation: &str, serial: Option<&str>) -> Result<Option<CertSerial>, ApiError> {
+    match (operation, serial) {
+        ("new", None) => Ok(None),
+        ("new", Some(_)) => Err(bad("serial", "a new application refers to no certificate; leave it out")),
+        (op, None) => Err(bad("serial", format!("required for {op}: the serial of the unit's certificate"))),
+        (_, Some(text)) => text.trim().parse().map(Some).map_err(|e: sealbid_crypto::Error| bad("serial", e)),
+    }
+}
+
 impl Submission {
     /// Checks every field; the error names the first bad one.
-    pub fn parse(self) -> Result<Application, ApiError> {
+    pub fn parse(mut self) -> Result<Application, ApiError> {
         text("org_name", &self.org_name, 64)?;
         let uscc = Uscc::parse(&self.uscc).map_err(|e| bad("uscc", e))?;
         one_of("kind", &self.kind, &KINDS)?;
@@ -126,6 +149,8 @@ impl Submission {
         }
         let csr = Csr::from_pem(&self.csr_pem).map_err(|e| bad("csr_pem", e))?;
         let csr = csr.verify().map_err(|e| bad("csr_pem", e))?;
-        Ok(Application { form: self, uscc, role, csr })
+        let target = target(&self.operation, self.serial.as_deref())?;
+        let samples = samples::parse_all(&std::mem::take(&mut self.seal_samples))?;
+        Ok(Application { form: self, uscc, role, csr, target, samples })
     }
 }

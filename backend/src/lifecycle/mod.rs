@@ -3,11 +3,12 @@
 //!
 //! | route | who | answer |
 //! |---|---|---|
-//! | `POST /api/v1/applications` | anyone | the form + `csr_pem` → 201 `{id, status}` |
-//! | `GET /api/v1/applications/{id}` | anyone | status, reason, issued serial |
-//! | `GET /api/v1/applications/{id}/certificate` | anyone | the issued certificate (PEM) once approved |
-//! | `GET /api/v1/applications?status=pending` | operator | the applications, newest first |
-//! | `POST /api/v1/applications/{id}/approve` | operator | `{days?}` → certificate issued from the request |
+//! | `POST /api/v1/applications` | anyone | the form + `csr_pem` (+ `serial`, `seal_samples`) → 201 `{id, status, token}` |
+//! | `GET /api/v1/applications/{id}?token=…` | the applicant | status, reason, issued serial |
+//! | `GET /api/v1/applications/{id}/certificate?token=…` | the applicant | the issued certificate (PEM) once approved |
+//! | `GET /api/v1/applications?status=pending` | operator | the applications, newest first, with `retain_until` |
+//! | `GET /api/v1/applications/{id}/seal-samples/{n}` | operator | seal sample `n` (1–3) as uploaded |
+//! | `POST /api/v1/applications/{id}/approve` | operator | `{days?}` → the operation's effect ([`approval`]) |
 //! | `POST /api/v1/applications/{id}/reject` | operator | `{reason}` |
 //! | `POST /api/v1/certificates/{serial}/revoke` | operator | `{reason}` → revoked at once, CRL regenerated |
 //! | `POST /api/v1/certificates/{serial}/unlock` | operator | lifts the login lockout |
@@ -15,31 +16,46 @@
 //!
 //! Operator routes answer 401 without a session and 403 `forbidden` for any
 //! role but `operator` (the title of the login certificate). Deciding an
-//! application twice is 409 `conflict`. Nothing is ever deleted. The CA
+//! application twice is 409 `conflict`. The applicant's routes answer 404
+//! for a wrong or missing token, as for an application that does not exist.
+//! Nothing is ever deleted (no route deletes; rows carry `retain_until`,
+//! the certificate's end + 5 years). The CA
 //! work (issue, revoke) is done by [`crate::authority`] under the data
 //! directory's lock, off the async runtime; each change is audited.
 
 mod applications;
+mod approval;
 mod certificates;
 pub mod form;
 pub mod openapi;
+pub mod samples;
 mod store;
 
 use axum::Router;
-use axum::extract::FromRequestParts;
+use axum::extract::{DefaultBodyLimit, FromRequestParts};
 use axum::http::request::Parts;
 use axum::routing::{get, post};
 
 use crate::auth::{AuthError, CurrentUser, SessionUser};
 use crate::server::{ApiError, AppState, Config};
 
+/// Largest application body: the form with three seal samples of
+/// [`samples::MAX_SAMPLE_BYTES`] each, base64-encoded.
+pub const MAX_APPLICATION_BODY: usize = 5 << 20;
+
 /// The lifecycle routes.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/applications", post(applications::submit).get(applications::list))
+        .route(
+            "/api/v1/applications",
+            post(applications::submit)
+                .layer(DefaultBodyLimit::max(MAX_APPLICATION_BODY))
+                .get(applications::list),
+        )
         .route("/api/v1/applications/{id}", get(applications::status))
         .route("/api/v1/applications/{id}/certificate", get(applications::certificate))
-        .route("/api/v1/applications/{id}/approve", post(applications::approve))
+        .route("/api/v1/applications/{id}/seal-samples/{n}", get(samples::fetch))
+        .route("/api/v1/applications/{id}/approve", post(approval::approve))
         .route("/api/v1/applications/{id}/reject", post(applications::reject))
         .route("/api/v1/certificates/{serial}/revoke", post(certificates::revoke))
         .route("/api/v1/certificates/{serial}/unlock", post(certificates::unlock))

@@ -41,12 +41,22 @@ pub fn application_schema() -> Value {
             "agent_id_number": text("身份证号, 18 characters"),
             "agent_phone": text("联系电话（手机）"),
             "role": { "enum": ["bidder", "official", "hospital", "regulator", "centre", "operator"] },
-            "csr_pem": text("PKCS#10 request made on the applicant's side, PEM") } })
+            "csr_pem": text("PKCS#10 request made on the applicant's side, PEM"),
+            "serial": text("serial (hex) of the unit's certificate the operation applies to: required for \
+                renew, reissue, unlock, revoke and change, absent for new; issued by this CA to this unit"),
+            "seal_samples": { "type": "array", "maxItems": 3, "default": [],
+                "description": "印章采集: up to three scans of the seal, base64 PNG or JPEG, at most 1 MiB \
+                    each; a PNG stating its resolution (pHYs) needs ≥ 200 dpi, any other ≥ 400 px on the \
+                    short side",
+                "items": { "type": "string", "format": "byte" } } } })
 }
 
 /// The lifecycle paths.
 pub fn paths() -> Value {
     let id = path_param("id", "application number");
+    let token = json!({ "name": "token", "in": "query", "required": true,
+        "description": "the token the submission answered with", "schema": { "type": "string" } });
+    let with_token = json!([id[0], token]);
     let serial = path_param("serial", "certificate serial, hex");
     let ok = |d: &str| json!({ "description": d, "content": { "application/json": {} } });
     let reason_body = |d: &str| {
@@ -59,29 +69,46 @@ pub fn paths() -> Value {
             "post": { "summary": "Apply for a certificate (public): the unit form and a PKCS#10 request",
                 "requestBody": { "required": true, "content": { "application/json": {
                     "schema": { "$ref": "#/components/schemas/Application" } } } },
-                "responses": { "201": ok("`{id, status: pending}`"),
-                               "400": error("a field is invalid; the message names it"),
+                "responses": { "201": ok("`{id, status: pending, token}`: keep the token to follow the application"),
+                               "400": error("a field (or `seal_samples[N]`) is invalid; the message names it"),
+                               "413": error("larger than 5 MiB"),
                                "415": error("not application/json"),
                                "422": error("a field is missing or of the wrong type; the message names it") } },
             "get": { "summary": "Applications, newest first (operator)",
                 "parameters": [{ "name": "status", "in": "query", "required": false,
                                  "schema": { "enum": ["pending", "approved", "rejected"] } }],
-                "responses": operator(json!({ "200": ok("the applications") })) } },
-        "/api/v1/applications/{id}": { "get": { "summary": "Status of an application (public)",
-            "parameters": id,
-            "responses": { "200": ok("`{id, status, operation, reason, issued_serial, created_at, decided_at}`"),
-                           "404": error("no such application") } } },
+                "responses": operator(json!({ "200": ok("the applications, each with `target_serial` and \
+                    `retain_until` (kept at least until: the certificate's end + 5 years)") })) } },
+        "/api/v1/applications/{id}": { "get": { "summary": "Status of an application (the applicant, by token)",
+            "parameters": with_token,
+            "responses": { "200": ok("`{id, status, operation, target_serial, reason, issued_serial, created_at, \
+                               decided_at}`"),
+                           "404": error("no such application, or not this token") } } },
         "/api/v1/applications/{id}/certificate": { "get": {
-            "summary": "The certificate issued for an approved application (public)", "parameters": id,
+            "summary": "The certificate issued for an approved application (the applicant, by token)",
+            "parameters": with_token,
             "responses": { "200": { "description": "PEM", "content": { "application/x-pem-file": {} } },
-                           "404": error("no such application, or no certificate issued") } } },
+                           "404": error("no such application, not this token, or no certificate issued") } } },
+        "/api/v1/applications/{id}/seal-samples/{n}": { "get": {
+            "summary": "A seal image sample of an application, as uploaded (operator)",
+            "parameters": [id[0], { "name": "n", "in": "path", "required": true, "description": "1 to 3",
+                                    "schema": { "type": "integer", "minimum": 1, "maximum": 3 } }],
+            "responses": operator(json!({
+                "200": { "description": "the image", "content": { "image/png": {}, "image/jpeg": {} } },
+                "400": error("n is not 1 to 3"), "404": error("no such application or sample") })) } },
         "/api/v1/applications/{id}/approve": { "post": {
-            "summary": "Approve: issue the certificate from the request (operator)", "parameters": id,
+            "summary": "Approve (operator): new → issue; renew / change → issue, old revoked superseded \
+                (change also updates the organisation); reissue → issue, old revoked keyCompromise; unlock → \
+                the old certificate's login lock lifted; revoke → the old certificate revoked, CRL regenerated. \
+                All or nothing.", "parameters": id,
             "requestBody": { "required": false, "content": { "application/json": { "schema": {
                 "type": "object", "additionalProperties": false, "properties": {
                     "days": { "type": "integer", "minimum": 1, "maximum": 3650, "default": 365 } } } } } },
-            "responses": operator(json!({ "200": ok("`{id, status: approved, issued_serial}`"),
-                "404": error("no such application"), "409": error("already decided") })) } },
+            "responses": operator(json!({
+                "200": ok("`{id, status: approved, operation, issued_serial?, revoked_serial?, was_locked?}`"),
+                "400": error("the referenced certificate is unknown or another organisation's"),
+                "404": error("no such application"),
+                "409": error("already decided, or the referenced certificate is already revoked") })) } },
         "/api/v1/applications/{id}/reject": { "post": {
             "summary": "Reject with a reason the applicant sees (operator)", "parameters": id,
             "requestBody": reason_body("why, required"),
@@ -101,6 +128,6 @@ pub fn paths() -> Value {
             "summary": "Valid certificates expiring within `days` (operator)",
             "parameters": [{ "name": "days", "in": "query", "required": false,
                              "schema": { "type": "integer", "minimum": 1, "maximum": 3650, "default": 30 } }],
-            "responses": operator(json!({ "200": ok("`[{serial, subject, role, not_after}]`") })) } }
+            "responses": operator(json!({ "200": ok("`[{serial, subject, role, not_after, retain_until}]`") })) } }
     })
 }

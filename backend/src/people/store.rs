@@ -4,8 +4,8 @@
 use anyhow::{Context, Result};
 use serde::Serialize;
 
-use crate::db::Db;
-use crate::with_pool;
+use crate::db::{Db, Tx};
+use crate::{with_pool, with_tx};
 
 /// A person as stored.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -75,28 +75,36 @@ pub struct Issued<'a> {
 /// organisation and ID number, else created with signing enabled), the role
 /// and the certificate, in one transaction. Returns the person's id.
 pub async fn record_issue(db: &Db, i: &Issued<'_>, now: &str) -> Result<i64> {
-    with_pool!(db, p => async {
-        let mut tx = p.begin().await?;
+    let mut tx = Tx::begin(db).await?;
+    let id = record_issue_in(&mut tx, i, now).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// [`record_issue`] within the caller's transaction; the certificate's
+/// `retain_until` is its `not_after` + 5 years.
+pub async fn record_issue_in(tx: &mut Tx, i: &Issued<'_>, now: &str) -> Result<i64> {
+    let retain = crate::authority::retain_until_text(i.not_after)?;
+    with_tx!(tx, c => async {
         sqlx::query(
             "INSERT INTO people (org_uscc, name, id_number, phone, signing_enabled, created_at) \
              VALUES ($1, $2, $3, $4, TRUE, $5) ON CONFLICT (org_uscc, id_number) DO NOTHING",
         )
         .bind(i.org_uscc).bind(i.name).bind(i.id_number).bind(i.phone).bind(now)
-        .execute(&mut *tx).await?;
+        .execute(&mut *c).await?;
         let id: i64 = sqlx::query_scalar("SELECT id FROM people WHERE org_uscc = $1 AND id_number = $2")
-            .bind(i.org_uscc).bind(i.id_number).fetch_one(&mut *tx).await?;
+            .bind(i.org_uscc).bind(i.id_number).fetch_one(&mut *c).await?;
         sqlx::query(
             "INSERT INTO person_roles (person_id, role, granted_by, granted_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (person_id, role) DO NOTHING",
         )
-        .bind(id).bind(i.role).bind(i.granted_by).bind(now).execute(&mut *tx).await?;
+        .bind(id).bind(i.role).bind(i.granted_by).bind(now).execute(&mut *c).await?;
         sqlx::query(
-            "INSERT INTO person_certificates (serial, person_id, role, public_key, not_after, issued_at) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO person_certificates (serial, person_id, role, public_key, not_after, issued_at, \
+             retain_until) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
-        .bind(i.serial).bind(id).bind(i.role).bind(i.public_key).bind(i.not_after).bind(now)
-        .execute(&mut *tx).await?;
-        tx.commit().await?;
+        .bind(i.serial).bind(id).bind(i.role).bind(i.public_key).bind(i.not_after).bind(now).bind(&retain)
+        .execute(&mut *c).await?;
         Ok::<_, sqlx::Error>(id)
     }.await)
     .context("cannot record the certificate's holder")

@@ -213,6 +213,9 @@ async fn declared_length_limit(State(s): State<AppState>, req: Request, next: Ne
         crate::opening::MAX_SHARES_BODY.max(s.config.body_limit)
     } else if req.uri().path() == "/api/v1/verify" {
         crate::documents::MAX_PDF_BODY.max(s.config.body_limit)
+    } else if req.uri().path() == "/api/v1/applications" {
+        // The form may carry three seal image samples.
+        crate::lifecycle::MAX_APPLICATION_BODY.max(s.config.body_limit)
     } else {
         s.config.body_limit
     };
