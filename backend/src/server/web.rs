@@ -15,12 +15,14 @@ use tower_http::services::{ServeDir, ServeFile};
 
 use super::AppState;
 
-/// Path prefixes that belong to the API, never to the web app.
-const API_PREFIXES: [&str; 3] = ["/api/", "/pki/", "/tsa"];
+/// Paths that belong to the API, never to the web app: each itself and everything below it.
+const API_ROOTS: [&str; 3] = ["/api", "/pki", "/tsa"];
 
 /// Whether `path` is one the web app may answer.
 pub fn is_app_path(path: &str) -> bool {
-    path != "/api" && path != "/pki" && !API_PREFIXES.iter().any(|p| path.starts_with(p))
+    !API_ROOTS
+        .iter()
+        .any(|root| path.strip_prefix(root).is_some_and(|rest| rest.is_empty() || rest.starts_with('/')))
 }
 
 /// The router's fallback: the web app for app paths, else the JSON 404/405.
