@@ -30,4 +30,4 @@ case $target_dir in /*) ;; *) target_dir=$PWD/$target_dir ;; esac
 export SEALBID_BIN="$target_dir/debug/sealbid"
 
 step "tests"
-cargo test --workspace --locked
+cargo test --workspace --locked --no-fail-fast
