@@ -8,7 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 engine=${1:-sqlite}; requests=${2:-2000}; concurrency=${3:-16}; mode=${4:-login}
 cargo build --release --locked -p sealbid-backend >&2
-bin=$PWD/target/release/sealbid
+target_dir=${CARGO_TARGET_DIR:-$PWD/target}
+bin=$target_dir/release/sealbid
 work=$(mktemp -d); trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT
 export SEALBID_CA_PASSWORD=bench-ca SEALBID_KEY_PASSWORD=bench-key SEALBID_DATA_DIR=$work/data
 port=$((20000 + RANDOM % 20000)); url=http://127.0.0.1:$port
