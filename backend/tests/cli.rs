@@ -3,66 +3,14 @@
 //! Each test gets its own data directory. OpenSSL commands are the ones an
 //! operator would type; their exact form is in each helper.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
-const CA_PW: &str = "ca-password-for-tests";
-const KEY_PW: &str = "key-password-for-tests";
+mod common;
 
-struct Env {
-    dir: tempfile::TempDir,
-}
+use common::{CA_PW, Env, KEY_PW};
 
 impl Env {
-    fn new() -> Self {
-        Self { dir: tempfile::tempdir().unwrap() }
-    }
-
-    fn data(&self) -> PathBuf {
-        self.dir.path().join("data")
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn sealbid(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_sealbid"))
-            .arg("--data-dir")
-            .arg(self.data())
-            .args(args)
-            .env("SEALBID_CA_PASSWORD", CA_PW)
-            .env("SEALBID_KEY_PASSWORD", KEY_PW)
-            .env_remove("SEALBID_DATA_DIR")
-            .output()
-            .unwrap()
-    }
-
-    /// Runs sealbid and insists it succeeds; returns stdout.
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.sealbid(args);
-        assert!(out.status.success(), "sealbid {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    /// Runs sealbid and insists it fails cleanly; returns stderr.
-    fn fails(&self, args: &[&str]) -> String {
-        let out = self.sealbid(args);
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert_eq!(out.status.code(), Some(1), "sealbid {args:?} should fail with exit 1; stderr:\n{stderr}");
-        assert!(!stderr.contains("panicked"), "sealbid {args:?} panicked:\n{stderr}");
-        assert!(stderr.starts_with("error: "), "error output should start with 'error: ':\n{stderr}");
-        stderr
-    }
-
-    fn p(&self, name: &str) -> String {
-        self.path(name).to_string_lossy().into_owned()
-    }
-
-    fn d(&self, name: &str) -> String {
-        self.data().join(name).to_string_lossy().into_owned()
-    }
-
     /// Initialised CA plus one issued bidder certificate `alice.pem`; returns its serial.
     fn with_bidder(&self) -> String {
         self.ok(&["init"]);

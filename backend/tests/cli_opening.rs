@@ -4,9 +4,6 @@
 //! decryption shares from 2 officials with `opening share`, and the envelope
 //! opened from those two batches with sealbid-crypto — as the server does.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
-
 use base64ct::{Base64, Encoding};
 use sealbid_crypto::PublicKey;
 use sealbid_crypto::committee::{Ack, Ceremony, CeremonyId, Part, Transcript};
@@ -14,58 +11,13 @@ use sealbid_crypto::envelope::Envelope;
 use sealbid_crypto::opening::{ShareBatch, committee_key_hash};
 use serde_json::{Value, json};
 
-const CA_PW: &str = "ca-password-for-tests";
-const KEY_PW: &str = "key-password-for-tests";
 const N: usize = 3;
 
-struct Env {
-    dir: tempfile::TempDir,
-}
+mod common;
+
+use common::Env;
 
 impl Env {
-    fn new() -> Self {
-        Self { dir: tempfile::tempdir().unwrap() }
-    }
-
-    fn p(&self, name: &str) -> String {
-        self.dir.path().join(name).to_string_lossy().into_owned()
-    }
-
-    fn path(&self, name: &str) -> PathBuf {
-        self.dir.path().join(name)
-    }
-
-    fn sealbid(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_sealbid"))
-            .arg("--data-dir")
-            .arg(self.path("data"))
-            .args(args)
-            .env("SEALBID_CA_PASSWORD", CA_PW)
-            .env("SEALBID_KEY_PASSWORD", KEY_PW)
-            .env_remove("SEALBID_DATA_DIR")
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.sealbid(args);
-        assert!(out.status.success(), "sealbid {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn fails(&self, args: &[&str]) -> String {
-        let out = self.sealbid(args);
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert_eq!(out.status.code(), Some(1), "sealbid {args:?} should fail with exit 1; stderr:\n{stderr}");
-        assert!(!stderr.contains("panicked"), "sealbid {args:?} panicked:\n{stderr}");
-        assert!(stderr.starts_with("error: "), "error output should start with 'error: ':\n{stderr}");
-        stderr
-    }
-
-    fn write(&self, name: &str, text: &str) {
-        std::fs::write(self.path(name), text).unwrap();
-    }
-
     fn json(&self, name: &str) -> Value {
         serde_json::from_slice(&std::fs::read(self.path(name)).unwrap()).unwrap()
     }

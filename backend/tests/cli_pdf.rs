@@ -3,54 +3,13 @@
 //! and countersigned by the buyer, verified; tampering and a revoked
 //! certificate are caught.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
-const CA_PW: &str = "ca-password-for-pdf-tests";
-const KEY_PW: &str = "key-password-for-pdf-tests";
+mod common;
 
-struct Env {
-    dir: tempfile::TempDir,
-}
+use common::Env;
 
 impl Env {
-    fn new() -> Self {
-        Self { dir: tempfile::tempdir().unwrap() }
-    }
-
-    fn p(&self, name: &str) -> String {
-        self.dir.path().join(name).to_string_lossy().into_owned()
-    }
-
-    fn sealbid(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_sealbid"))
-            .arg("--data-dir")
-            .arg(self.dir.path().join("data"))
-            .args(args)
-            .env("SEALBID_CA_PASSWORD", CA_PW)
-            .env("SEALBID_KEY_PASSWORD", KEY_PW)
-            .env_remove("SEALBID_DATA_DIR")
-            .env_remove("SEALBID_DATABASE_URL")
-            .env_remove("DATABASE_URL")
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.sealbid(args);
-        assert!(out.status.success(), "sealbid {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    /// Exit 1, no panic; (stdout, stderr).
-    fn fails(&self, args: &[&str]) -> (String, String) {
-        let out = self.sealbid(args);
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert_eq!(out.status.code(), Some(1), "sealbid {args:?} should fail; stderr:\n{stderr}");
-        assert!(!stderr.contains("panicked"), "{stderr}");
-        (String::from_utf8(out.stdout).unwrap(), stderr)
-    }
-
     /// A key, a certificate for `cn` of `org` and a contract seal listing it; returns the serial.
     fn signer(&self, who: &str, cn: &str, org: &str, role: &str) -> String {
         let key = self.p(&format!("{who}.p8"));
@@ -142,7 +101,7 @@ fn render_sign_twice_verify_then_tamper() {
     let at = pdf.windows(13).position(|w| w == b"/CreationDate").expect("a /CreationDate") + 20;
     pdf[at] ^= 0x01;
     std::fs::write(env.p("tampered.pdf"), &pdf).unwrap();
-    let (stdout, stderr) = env.fails(&["pdf", "verify", &env.p("tampered.pdf"), "--json"]);
+    let (stdout, stderr) = env.fails_with_output(&["pdf", "verify", &env.p("tampered.pdf"), "--json"]);
     let report = json(&stdout);
     assert_eq!(report["signatures"][0]["field"], "seller");
     assert_eq!(report["signatures"][0]["intact"], false);
@@ -161,8 +120,8 @@ fn a_revoked_certificate_cannot_sign() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("revoked"), "{stderr}");
-    assert!(!PathBuf::from(env.p("one.pdf")).exists());
+    assert!(!env.path("one.pdf").exists());
     // An unsigned PDF does not verify either.
-    let (_, stderr) = env.fails(&["pdf", "verify", &env.p("contract.pdf")]);
+    let (_, stderr) = env.fails_with_output(&["pdf", "verify", &env.p("contract.pdf")]);
     assert!(stderr.contains("no signatures"), "{stderr}");
 }

@@ -1,51 +1,12 @@
 //! `sealbid seal make` and `sealbid seal show`, run as real processes against
 //! their own data directories.
 
-use std::path::PathBuf;
-use std::process::{Command, Output};
 
-const CA_PW: &str = "ca-password-for-seal-tests";
-const KEY_PW: &str = "key-password-for-seal-tests";
+mod common;
 
-struct Env {
-    dir: tempfile::TempDir,
-}
+use common::Env;
 
 impl Env {
-    fn new() -> Self {
-        Self { dir: tempfile::tempdir().unwrap() }
-    }
-
-    fn p(&self, name: &str) -> String {
-        self.dir.path().join(name).to_string_lossy().into_owned()
-    }
-
-    fn sealbid_in(&self, data: PathBuf, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_sealbid"))
-            .arg("--data-dir")
-            .arg(data)
-            .args(args)
-            .env("SEALBID_CA_PASSWORD", CA_PW)
-            .env("SEALBID_KEY_PASSWORD", KEY_PW)
-            .env_remove("SEALBID_DATA_DIR")
-            .output()
-            .unwrap()
-    }
-
-    fn ok(&self, args: &[&str]) -> String {
-        let out = self.sealbid_in(self.dir.path().join("data"), args);
-        assert!(out.status.success(), "sealbid {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout).unwrap()
-    }
-
-    fn fails(&self, args: &[&str]) -> String {
-        let out = self.sealbid_in(self.dir.path().join("data"), args);
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert_eq!(out.status.code(), Some(1), "sealbid {args:?} should fail; stderr:\n{stderr}");
-        assert!(!stderr.contains("panicked"), "{stderr}");
-        stderr
-    }
-
     /// Initialised data directory and a bidder certificate `holder.pem`.
     fn with_holder(&self) {
         self.ok(&["init"]);
@@ -138,7 +99,7 @@ fn show_fails_for_a_tampered_seal_and_make_refuses_bad_input() {
 
     // An unknown type is a usage error (clap exits 2) naming the value.
     let out = env.sealbid_in(
-        env.dir.path().join("data"),
+        &env.data(),
         &[
             "seal",
             "make",
