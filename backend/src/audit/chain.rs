@@ -160,6 +160,7 @@ pub(crate) use append_in;
 /// write lock at once (no read-then-upgrade, so no busy-snapshot failures).
 /// Either way appends are serialised and each links to the one before.
 pub async fn append(db: &Db, ev: NewEvent) -> Result<Event> {
+    let _gate = db.write_gate().await?;
     let stored = with_pool!(db, p => {
         let mut tx = p.begin().await?;
         let event = append_in!(tx, ev)?;

@@ -359,6 +359,7 @@ async fn store_bids(db: &Db, t: &Tender, committee: i64, sealed: &[Sealed]) -> R
             hex::encode(&env.key_ciphertext_bytes()[..48]),
         ));
     }
+    let _gate = db.write_gate().await?;
     with_pool!(db, p => async {
         let mut tx = p.begin().await?;
         for (chunk_rows, chunk_sealed) in rows.chunks(200).zip(sealed.chunks(200)) {

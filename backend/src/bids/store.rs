@@ -107,6 +107,7 @@ pub async fn insert(
     replaces: Option<(i64, &[u8])>,
     event: impl FnOnce(i64) -> NewEvent,
 ) -> Result<i64, Refused> {
+    let _gate = db.write_gate().await.map_err(Refused::Db)?;
     with_pool!(db, p => async {
         let mut tx = p.begin().await.map_err(classify)?;
         if let Some((old, request)) = replaces {
@@ -136,6 +137,7 @@ pub async fn insert(
 /// Marks bid `id` withdrawn with its signed request and records `event`,
 /// in one transaction; false (and nothing recorded) if it was not active.
 pub async fn withdraw(db: &Db, id: i64, request: &[u8], now: &str, event: NewEvent) -> Result<bool> {
+    let _gate = db.write_gate().await?;
     with_pool!(db, p => async {
         let mut tx = p.begin().await?;
         let n = sqlx::query("UPDATE bids SET status = 'withdrawn' WHERE id = $1 AND status = 'active'")

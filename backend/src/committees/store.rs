@@ -71,6 +71,7 @@ pub async fn insert(
     by: &str,
     now: &str,
 ) -> Result<i64> {
+    let _gate = db.write_gate().await?;
     with_pool!(db, p => async {
         let mut tx = p.begin().await?;
         let id: i64 = sqlx::query_scalar(
@@ -168,6 +169,7 @@ pub async fn finish(
 
 /// Starts attempt `attempt + 1` with `members`; false if the committee moved on meanwhile.
 pub async fn restart(db: &Db, id: i64, attempt: i64, members: &[Member]) -> Result<bool> {
+    let _gate = db.write_gate().await?;
     with_pool!(db, p => async {
         let mut tx = p.begin().await?;
         let n = sqlx::query(

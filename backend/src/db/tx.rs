@@ -5,13 +5,14 @@
 use anyhow::{Context, Result};
 use sqlx::{Postgres, Sqlite, Transaction};
 
-use super::Db;
+use super::{Db, GateGuard};
 
 /// An open transaction on the platform's database.
 #[derive(Debug)]
 pub enum Tx {
-    /// On SQLite (holds the write lock from its first write until it ends).
-    Sqlite(Transaction<'static, Sqlite>),
+    /// On SQLite (holds this process's write gate from the start and the
+    /// database write lock from its first write, until it ends).
+    Sqlite(Transaction<'static, Sqlite>, GateGuard),
     /// On PostgreSQL.
     Postgres(Transaction<'static, Postgres>),
 }
@@ -22,7 +23,7 @@ pub enum Tx {
 macro_rules! with_tx {
     ($tx:expr, $conn:ident => $body:expr) => {
         match $tx {
-            $crate::db::Tx::Sqlite(t) => {
+            $crate::db::Tx::Sqlite(t, _) => {
                 let $conn = &mut **t;
                 $body
             }
@@ -38,7 +39,10 @@ impl Tx {
     /// Begins a transaction.
     pub async fn begin(db: &Db) -> Result<Self> {
         let tx = match db {
-            Db::Sqlite(p) => p.begin().await.map(Tx::Sqlite),
+            Db::Sqlite(p, _) => {
+                let gate = db.write_gate().await?.context("a SQLite database has a write gate")?;
+                p.begin().await.map(|t| Tx::Sqlite(t, gate))
+            }
             Db::Postgres(p) => p.begin().await.map(Tx::Postgres),
         };
         tx.context("cannot begin a transaction")
@@ -47,7 +51,7 @@ impl Tx {
     /// Commits: every write made through it becomes visible at once.
     pub async fn commit(self) -> Result<()> {
         match self {
-            Tx::Sqlite(t) => t.commit().await,
+            Tx::Sqlite(t, _gate) => t.commit().await,
             Tx::Postgres(t) => t.commit().await,
         }
         .context("cannot commit the transaction")

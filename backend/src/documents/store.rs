@@ -96,6 +96,7 @@ pub async fn insert_all(db: &Db, all: &[NewContract], by: &str, now: &str) -> Re
         RETURNING id";
     let revision =
         "INSERT INTO contract_revisions (contract_id, rev, pdf, created_at) VALUES ($1, 0, $2, $3)";
+    let _gate = db.write_gate().await?;
     with_pool!(db, p => async {
         let mut tx = p.begin().await?;
         let mut ids = Vec::new();
@@ -176,6 +177,7 @@ pub async fn void(
     let update = "UPDATE contracts SET status = $4, current_rev = $5, updated_at = $6 \
                   WHERE id = $1 AND status = $2 AND current_rev = $3";
     let mark = "UPDATE contract_revisions SET voided_at = $3 WHERE contract_id = $1 AND rev = $2";
+    let _gate = db.write_gate().await?;
     with_pool!(db, p => async {
         let mut tx = p.begin().await?;
         let n = sqlx::query(update).bind(id).bind(status_was).bind(rev).bind(status).bind(back_to).bind(now)
@@ -273,6 +275,7 @@ pub async fn commit_signature(db: &Db, x: &Signed<'_>, now: &str) -> Result<bool
     let revision = "INSERT INTO contract_revisions (contract_id, rev, pdf, signer_serial, signer_uscc, seal_id, \
                     created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
     let s = x.session;
+    let _gate = db.write_gate().await?;
     with_pool!(db, p => async {
         let mut tx = p.begin().await?;
         let a = sqlx::query(session).bind(&s.id).bind(now).execute(&mut *tx).await?.rows_affected();

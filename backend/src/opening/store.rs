@@ -78,6 +78,7 @@ pub async fn insert_outcomes(db: &Db, tender: &str, outcomes: &[Outcome], now: &
             Ok((o.bid, o.reason.is_none(), o.reason.clone(), prices))
         })
         .collect::<Result<_>>()?;
+    let _gate = db.write_gate().await?;
     with_pool!(db, p => async {
         let mut tx = p.begin().await?;
         for chunk in rows.chunks(ROWS) {

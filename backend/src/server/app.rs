@@ -156,7 +156,7 @@ pub async fn prepare(config: Config) -> Result<AppState> {
 
 async fn migrate_sessions(db: &Db) -> Result<()> {
     match db {
-        Db::Sqlite(p) => SqliteStore::new(p.clone()).migrate().await,
+        Db::Sqlite(p, _) => SqliteStore::new(p.clone()).migrate().await,
         Db::Postgres(p) => PostgresStore::new(p.clone()).migrate().await,
     }
     .context("cannot create the session table")
@@ -184,7 +184,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(super::web::fallback);
     let routes = match &state.db {
-        Db::Sqlite(p) => routes.layer(sessions(SqliteStore::new(p.clone()), &state.config)),
+        Db::Sqlite(p, _) => routes.layer(sessions(SqliteStore::new(p.clone()), &state.config)),
         Db::Postgres(p) => routes.layer(sessions(PostgresStore::new(p.clone()), &state.config)),
     };
     routes

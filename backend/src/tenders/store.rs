@@ -83,6 +83,7 @@ macro_rules! insert_items {
 
 /// Stores a draft with its items.
 pub async fn insert(db: &Db, t: &Tender, items: &[Item]) -> Result<()> {
+    let _gate = db.write_gate().await?;
     with_pool!(db, p => async {
         let mut tx = p.begin().await?;
         sqlx::query(
@@ -148,6 +149,7 @@ pub struct Version<'a> {
 /// if the tender changed meanwhile.
 pub async fn publish_version(db: &Db, from_version: i64, v: &Version<'_>) -> Result<Option<u64>> {
     let t = v.tender;
+    let _gate = db.write_gate().await?;
     with_pool!(db, p => async {
         let mut tx = p.begin().await?;
         let n = sqlx::query(
