@@ -109,3 +109,14 @@ pub async fn get_bytes(path: &str) -> Result<Vec<u8>, ApiError> {
     let resp = send(built(Request::get(path))).await?;
     resp.binary().await.map_err(|e| ApiError::local("bad_answer", e.to_string()))
 }
+
+/// `PUT path` with a binary body of `content_type` → JSON (filing attachments).
+pub async fn put_bytes<T: DeserializeOwned>(
+    path: &str,
+    content_type: &str,
+    body: &[u8],
+) -> Result<T, ApiError> {
+    let array = js_sys::Uint8Array::from(body);
+    let req = Request::put(path).header("Content-Type", content_type).body(array);
+    json(send(req).await?).await
+}

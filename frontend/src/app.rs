@@ -10,6 +10,13 @@ use crate::pages::login::LoginPage;
 use crate::pages::tender::TenderPage;
 use crate::pages::tenders::TendersPage;
 use crate::session::{self, Session};
+// Issue 6 pages.
+use crate::pages::contracts::detail::ContractPage;
+use crate::pages::contracts::list::ContractsPage;
+use crate::pages::filings::apply::FilingsPage;
+use crate::pages::regulator::audit::AuditPage;
+use crate::pages::regulator::filings::ReviewPage;
+use crate::pages::verify::VerifyPage;
 
 /// Which page shows (after login).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +27,18 @@ pub enum Route {
     Tenders,
     /// One tender.
     Tender(String),
+    /// The contract list.
+    Contracts,
+    /// One contract.
+    Contract(i64),
+    /// Verify a signed PDF (no login needed).
+    Verify,
+    /// The audit trail (regulators, operators).
+    Audit,
+    /// The manufacturer's filings.
+    Filings,
+    /// The regulator's filing review.
+    FilingReview,
 }
 
 /// The application.
@@ -69,11 +88,28 @@ pub fn app() -> Html {
         let route = route.clone();
         Callback::from(move |id: String| route.set(Route::Tender(id)))
     };
+    let on_contract = {
+        let route = route.clone();
+        Callback::from(move |id: i64| route.set(Route::Contract(id)))
+    };
+    let to_contracts = {
+        let route = route.clone();
+        Callback::from(move |_: ()| route.set(Route::Contracts))
+    };
+    let role = session.as_ref().map(|s| s.user.role.clone()).unwrap_or_default();
     let page = match (&*session, &*route) {
+        (_, Route::Verify) => html! { <VerifyPage /> },
         (None, _) => html! { <LoginPage {on_login} /> },
         (Some(s), Route::Certificate) => html! { <CertPage session={s.clone()} /> },
         (Some(_), Route::Tenders) => html! { <TendersPage {on_open} /> },
         (Some(s), Route::Tender(id)) => html! { <TenderPage id={id.clone()} session={s.clone()} /> },
+        (Some(s), Route::Contracts) => html! { <ContractsPage session={s.clone()} on_open={on_contract} /> },
+        (Some(s), Route::Contract(id)) => {
+            html! { <ContractPage id={*id} session={s.clone()} on_back={to_contracts} /> }
+        }
+        (Some(_), Route::Audit) => html! { <AuditPage /> },
+        (Some(s), Route::Filings) => html! { <FilingsPage session={s.clone()} /> },
+        (Some(s), Route::FilingReview) => html! { <ReviewPage session={s.clone()} /> },
     };
     let who = session.as_ref().map(|s| {
         let name = s.identity.cert.subject_info().map(|i| i.common_name).unwrap_or_default();
@@ -87,10 +123,26 @@ pub fn app() -> Html {
                     <nav>
                         <button type="button" id="nav-tenders" onclick={go(Route::Tenders)}>{ l.t("招标项目", "Tenders") }</button>
                         <button type="button" id="nav-cert" onclick={go(Route::Certificate)}>{ l.t("我的证书", "My certificate") }</button>
+                        if ["bidder", "hospital", "regulator", "centre"].contains(&role.as_str()) {
+                            <button type="button" id="nav-contracts" onclick={go(Route::Contracts)}>{ l.t("合同签章", "Contracts") }</button>
+                        }
+                        if role == "bidder" {
+                            <button type="button" id="nav-filings" onclick={go(Route::Filings)}>{ l.t("备案申报", "Filings") }</button>
+                        }
+                        if role == "regulator" {
+                            <button type="button" id="nav-filing-review" onclick={go(Route::FilingReview)}>{ l.t("备案审核", "Filing review") }</button>
+                        }
+                        if role == "regulator" || role == "operator" {
+                            <button type="button" id="nav-audit" onclick={go(Route::Audit)}>{ l.t("审计日志", "Audit trail") }</button>
+                        }
                     </nav>
                     <span class="who" id="who">{ who }</span>
                     <button type="button" id="logout" onclick={on_logout}>{ l.t("退出", "Log out") }</button>
                 </> }
+                <button type="button" id="nav-verify" onclick={go(Route::Verify)}>{ l.t("签章验证", "Verify a PDF") }</button>
+                if session.is_none() && *route == Route::Verify {
+                    <button type="button" id="nav-login" onclick={go(Route::Certificate)}>{ l.t("证书登录", "Log in") }</button>
+                }
                 <button type="button" id="lang-switch" lang={l.other().tag()} onclick={on_lang}>{ l.switch_label() }</button>
             </header>
             <main>{ page }</main>

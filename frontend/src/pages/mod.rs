@@ -7,6 +7,11 @@ pub mod login;
 pub mod receipt;
 pub mod tender;
 pub mod tenders;
+// Contracts, verification, filings, regulator (issue 6).
+pub mod contracts;
+pub mod filings;
+pub mod regulator;
+pub mod verify;
 
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
