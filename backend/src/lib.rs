@@ -19,6 +19,7 @@ pub mod datadir;
 pub mod db;
 pub mod demo;
 pub mod documents;
+pub mod filings;
 pub mod lifecycle;
 pub mod opening;
 pub mod people;

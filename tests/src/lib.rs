@@ -10,6 +10,7 @@
 pub mod auth;
 pub mod bidding;
 pub mod documents;
+pub mod filings;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

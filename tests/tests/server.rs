@@ -154,6 +154,7 @@ async fn openapi_lists_the_routes_that_exist(engine: Engine) {
             let req = match method.as_str() {
                 "get" => s.client.get(s.url(&path)),
                 "post" => s.client.post(s.url(&path)),
+                "put" => s.client.put(s.url(&path)),
                 other => panic!("unexpected method {other}"),
             };
             let st = req.send().await.unwrap().status();

@@ -25,10 +25,14 @@
 //! time-stamps the signature value, embeds it, verifies the result and only
 //! then commits the new revision, in one transaction with the contract's
 //! state. Sessions live in the database, so any server process can finish
-//! what another prepared. Every step is audited.
+//! what another prepared. Every step is audited. The signing steps that do
+//! not depend on the kind of document are [`signing`], shared with
+//! [`crate::filings`].
 
+mod contract_signing;
 mod contracts;
-mod signing;
+pub mod sessions;
+pub mod signing;
 pub mod store;
 mod verify;
 
@@ -55,10 +59,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/contracts/{id}/pdf", get(contracts::pdf))
         .route("/api/v1/contracts/{id}/refuse", post(contracts::refuse))
         .route("/api/v1/contracts/{id}/void", post(contracts::void))
-        .route("/api/v1/contracts/{id}/sign/prepare", post(signing::prepare))
-        .route("/api/v1/contracts/{id}/sign/finish", post(signing::finish))
-        .route("/api/v1/contracts/batch/prepare", post(signing::batch_prepare))
-        .route("/api/v1/contracts/batch/finish", post(signing::batch_finish))
+        .route("/api/v1/contracts/{id}/sign/prepare", post(contract_signing::prepare))
+        .route("/api/v1/contracts/{id}/sign/finish", post(contract_signing::finish))
+        .route("/api/v1/contracts/batch/prepare", post(contract_signing::batch_prepare))
+        .route("/api/v1/contracts/batch/finish", post(contract_signing::batch_finish))
         .route("/api/v1/verify", post(verify::verify).layer(DefaultBodyLimit::max(MAX_PDF_BODY)))
 }
 

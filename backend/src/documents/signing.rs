@@ -1,9 +1,18 @@
-//! Signing contracts over HTTP: prepare (server), sign (the signer's key,
-//! elsewhere), finish (server), one contract or a batch.
+//! Signing a PDF over HTTP, for contracts and filings alike: prepare (the
+//! server adds the empty signature and builds the `TBS_Sign`), sign (the
+//! signer's key, elsewhere), finish (the server checks the signer again,
+//! time-stamps, embeds and verifies).
+//!
+//! The callers decide *who* may sign *what*: they load the document, check
+//! whose turn it is and hand over a [`Target`]; after [`embed`] they commit
+//! the signed PDF with their own state change. This module does everything
+//! in between, the same way for every kind of document: the signing switch,
+//! the seal (its organisation, status, holder and kind), the position, the
+//! session, and at finish the session's checks, the live signing switch and
+//! seal status again, the signature, the time stamp and the verification of
+//! the result. (The certificate's live status is checked by
+//! [`crate::auth::CurrentUser`] on every request.)
 
-use axum::Json;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
 use base64ct::{Base64, Encoding};
 use sealbid_crypto::Signature;
 use sealbid_sealing::pdf::sign::{Placement, Prepared};
@@ -14,141 +23,68 @@ use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
-use super::store::{self, ContractRow, Session, Signed};
-use super::{Party, contract_id, find, my_turn};
+use super::sessions::{self, Doc, Session};
 use crate::audit;
-use crate::auth::{CurrentUser, SessionUser, require};
+use crate::auth::SessionUser;
 use crate::authority::{now, rfc3339, sealing_trust};
 use crate::people::signing_gate;
-use crate::server::{ApiError, ApiJson, AppState};
+use crate::server::{ApiError, AppState};
 
 /// Points per millimetre.
 const PT_PER_MM: f32 = 72.0 / 25.4;
 /// How long a prepared signature waits for the signer.
 const SESSION_LIFETIME: Duration = Duration::minutes(10);
-/// Most contracts in one batch.
-const MAX_BATCH: usize = 50;
 
 /// Where to sign: the seal and, optionally, the page (from 1) and the seal's
 /// centre in millimetres from the page's lower-left corner (default: the
-/// party's signature place).
+/// signer's place on the document).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct PrepareBody {
-    seal_id: i64,
-    page: Option<usize>,
-    x: Option<f32>,
-    y: Option<f32>,
+pub struct PrepareBody {
+    /// The seal to sign with.
+    pub seal_id: i64,
+    /// Page, from 1.
+    pub page: Option<usize>,
+    /// Seal centre, millimetres from the left edge.
+    pub x: Option<f32>,
+    /// Seal centre, millimetres from the bottom edge.
+    pub y: Option<f32>,
 }
 
 /// The signer's signature over a prepared `TBS_Sign`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub(super) struct FinishBody {
-    session_id: String,
-    signature: String,
+pub struct FinishBody {
+    /// The session `prepare` answered with.
+    pub session_id: String,
+    /// Base64 DER SM2 signature over the `TBS_Sign`.
+    pub signature: String,
 }
 
-pub(super) async fn prepare(
-    State(s): State<AppState>,
-    current: CurrentUser,
-    id: Result<Path<i64>, PathRejection>,
-    body: Result<ApiJson<PrepareBody>, ApiError>,
-) -> Result<Json<Value>, ApiError> {
-    require(&current.user, super::SIGNERS, "sign contracts")?;
-    let ApiJson(body) = body?;
-    Ok(Json(prepare_one(&s, &current.user, contract_id(id)?, &body).await?))
-}
-
-pub(super) async fn finish(
-    State(s): State<AppState>,
-    current: CurrentUser,
-    id: Result<Path<i64>, PathRejection>,
-    body: Result<ApiJson<FinishBody>, ApiError>,
-) -> Result<Json<ContractRow>, ApiError> {
-    require(&current.user, super::SIGNERS, "sign contracts")?;
-    let ApiJson(body) = body?;
-    let id = contract_id(id)?;
-    Ok(Json(finish_one(&s, &current.user, Some(id), &body).await?))
-}
-
-/// Several contracts to prepare.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct BatchPrepare {
-    items: Vec<BatchItem>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct BatchItem {
-    contract_id: i64,
-    seal_id: i64,
-    page: Option<usize>,
-    x: Option<f32>,
-    y: Option<f32>,
-}
-
-/// Several signatures to finish.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct BatchFinish {
-    items: Vec<FinishBody>,
-}
-
-fn batch_size(n: usize) -> Result<(), ApiError> {
-    if n == 0 || n > MAX_BATCH {
-        return Err(ApiError::BadRequest(format!("items: between 1 and {MAX_BATCH} contracts, got {n}")));
-    }
-    Ok(())
-}
-
-fn failure(e: &ApiError) -> Value {
-    json!({ "ok": false, "status": e.status().as_u16(), "error": e.code(), "message": e.to_string() })
-}
-
-pub(super) async fn batch_prepare(
-    State(s): State<AppState>,
-    current: CurrentUser,
-    body: Result<ApiJson<BatchPrepare>, ApiError>,
-) -> Result<Json<Value>, ApiError> {
-    require(&current.user, super::SIGNERS, "sign contracts")?;
-    let ApiJson(body) = body?;
-    batch_size(body.items.len())?;
-    let mut results = Vec::new();
-    for item in &body.items {
-        let at = PrepareBody { seal_id: item.seal_id, page: item.page, x: item.x, y: item.y };
-        let r = match prepare_one(&s, &current.user, item.contract_id, &at).await {
-            Ok(mut v) => {
-                v["ok"] = json!(true);
-                v
-            }
-            Err(ApiError::Internal(e)) => return Err(ApiError::Internal(e)),
-            Err(e) => failure(&e),
-        };
-        results.push(json!({ "contract_id": item.contract_id, "result": r }));
-    }
-    Ok(Json(json!({ "results": results })))
-}
-
-pub(super) async fn batch_finish(
-    State(s): State<AppState>,
-    current: CurrentUser,
-    body: Result<ApiJson<BatchFinish>, ApiError>,
-) -> Result<Json<Value>, ApiError> {
-    require(&current.user, super::SIGNERS, "sign contracts")?;
-    let ApiJson(body) = body?;
-    batch_size(body.items.len())?;
-    let mut results = Vec::new();
-    for item in &body.items {
-        let r = match finish_one(&s, &current.user, None, item).await {
-            Ok(c) => json!({ "ok": true, "contract": c }),
-            Err(ApiError::Internal(e)) => return Err(ApiError::Internal(e)),
-            Err(e) => failure(&e),
-        };
-        results.push(json!({ "session_id": item.session_id, "result": r }));
-    }
-    Ok(Json(json!({ "results": results })))
+/// What to prepare a signature on; the caller has checked that the user
+/// signs it now.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// Contract or filing.
+    pub doc: Doc,
+    /// Its id.
+    pub id: i64,
+    /// The revision the signature is prepared on (a conflicting change
+    /// meanwhile makes finish refuse).
+    pub base_rev: i64,
+    /// The revision number the signature will be stored as (names the field).
+    pub rev: i64,
+    /// Who signs, e.g. `seller`, `applicant`, `regulator` (names the field).
+    pub party: &'static str,
+    /// The seal kinds this party signs with.
+    pub seal_kinds: &'static [&'static str],
+    /// The party's place: page (from 0) and rectangle in points.
+    pub place: Option<(usize, [f32; 4])>,
+    /// The PDF to sign.
+    pub pdf: Vec<u8>,
+    /// Whether `pdf` is a fresh rendering to keep with the session (it is not
+    /// a stored revision yet).
+    pub fresh: bool,
 }
 
 /// The rectangle of a seal of `width_mm` × `height_mm` centred at (`cx`, `cy`) points.
@@ -158,7 +94,7 @@ fn rect_around(cx: f32, cy: f32, (width_mm, height_mm): (u32, u32)) -> [f32; 4] 
 }
 
 /// The page (from 0) and the seal's centre in points.
-fn position(c: &ContractRow, party: Party, body: &PrepareBody) -> Result<(usize, f32, f32), ApiError> {
+fn position(t: &Target, body: &PrepareBody) -> Result<(usize, f32, f32), ApiError> {
     match (body.page, body.x, body.y) {
         (Some(page), Some(x), Some(y)) => {
             let page =
@@ -169,65 +105,58 @@ fn position(c: &ContractRow, party: Party, body: &PrepareBody) -> Result<(usize,
             Ok((page, x * PT_PER_MM, y * PT_PER_MM))
         }
         (None, None, None) => {
-            let places: Vec<Value> = serde_json::from_str(&c.places).map_err(anyhow::Error::from)?;
-            let place = places
-                .iter()
-                .find(|p| p["role"] == party.as_str())
-                .ok_or_else(|| anyhow::anyhow!("contract {} has no {} place", c.id, party.as_str()))?;
-            let rect: Vec<f32> =
-                serde_json::from_value(place["rect"].clone()).map_err(anyhow::Error::from)?;
-            let page = place["page"].as_u64().unwrap_or(0) as usize;
-            match rect.as_slice() {
-                [a, b, c2, d] => Ok((page, (a + c2) / 2.0, (b + d) / 2.0)),
-                _ => Err(anyhow::anyhow!("contract {} has a malformed place", c.id).into()),
-            }
+            let (page, [a, b, c, d]) = t
+                .place
+                .ok_or_else(|| anyhow::anyhow!("{} {} has no {} place", t.doc.noun(), t.id, t.party))?;
+            Ok((page, (a + c) / 2.0, (b + d) / 2.0))
         }
         _ => Err(ApiError::BadRequest("page, x and y go together (or none of them)".into())),
     }
 }
 
-async fn prepare_one(
+/// Prepares `user`'s signature on `t` with the seal of `body`: checks the
+/// signing switch and the seal, adds the empty signature, stores the session
+/// and audits `{noun}.sign.prepared`. Answers
+/// `{<noun>_id, session_id, tbs_der, field, expires_at}`.
+pub async fn prepare(
     s: &AppState,
     user: &SessionUser,
-    id: i64,
+    t: Target,
     body: &PrepareBody,
 ) -> Result<Value, ApiError> {
-    let c = super::readable(s, id, user).await?;
-    let (party, _) = my_turn(&c, user)?;
     signing_gate(&s.db, user).await?;
     let (seal_row, seal) = crate::seals::usable(s, body.seal_id, user).await?;
-    let wanted: &[&str] = if party == Party::Regulator { &["filing"] } else { &["contract", "official"] };
-    if !wanted.contains(&seal_row.kind.as_str()) {
+    if !t.seal_kinds.contains(&seal_row.kind.as_str()) {
         return Err(ApiError::BadRequest(format!(
             "seal_id: the {} signs with a {} seal; seal {} is a {} seal",
-            party.as_str(),
-            wanted.join(" or "),
+            t.party,
+            t.seal_kinds.join(" or "),
             seal_row.id,
             seal_row.kind
         )));
     }
-    let (page, cx, cy) = position(&c, party, body)?;
-    let pdf = store::pdf(&s.db, c.id, c.current_rev)
-        .await?
-        .ok_or_else(|| anyhow::anyhow!("contract {} has no revision {}", c.id, c.current_rev))?;
+    let (page, cx, cy) = position(&t, body)?;
     let picture = seal.picture();
     let placement = Placement {
         page,
         rect: rect_around(cx, cy, (picture.width_mm, picture.height_mm)),
         picture_png: None,
-        field_name: format!("{}_{}", party.as_str(), store::next_rev(&s.db, c.id).await?),
+        field_name: format!("{}_{}", t.party, t.rev),
         reserve: 16_384,
     };
     let at = now();
     let field = placement.field_name.clone();
+    let noun = t.doc.noun();
+    let (pdf, rendered) = if t.fresh { (t.pdf.clone(), Some(t.pdf)) } else { (t.pdf, None) };
     let pending = tokio::task::spawn_blocking(move || prepare_signature(&pdf, &seal, &placement, at, None))
         .await
         .map_err(|e| anyhow::anyhow!("the signing task failed: {e}"))?
-        .map_err(|e| ApiError::BadRequest(format!("the contract cannot be prepared for signing: {e}")))?;
+        .map_err(|e| ApiError::BadRequest(format!("the {noun} cannot be prepared for signing: {e}")))?;
     let session = Session {
         id: hex::encode(sealbid_crypto::rng::bytes::<16>().map_err(anyhow::Error::from)?),
-        contract_id: c.id,
-        base_rev: c.current_rev,
+        doc_id: t.id,
+        base_rev: t.base_rev,
+        rendered,
         seal_id: seal_row.id,
         signer_serial: user.serial.clone(),
         field_name: field.clone(),
@@ -238,12 +167,47 @@ async fn prepare_one(
         expires_at: rfc3339(at + SESSION_LIFETIME),
         used_at: None,
     };
-    store::insert_session(&s.db, &session).await?;
-    let details =
-        json!({ "session": session.id, "seal": seal_row.id, "party": party.as_str(), "rev": c.current_rev });
-    audit::record(&s.db, &user.serial, "contract.sign.prepared", c.id.to_string(), details).await?;
-    Ok(json!({ "contract_id": c.id, "session_id": session.id, "tbs_der": Base64::encode_string(&session.tbs),
-               "field": field, "expires_at": session.expires_at }))
+    sessions::insert(&s.db, t.doc, &session).await?;
+    let details = json!({ "session": session.id, "seal": seal_row.id, "party": t.party, "rev": t.base_rev });
+    audit::record(&s.db, &user.serial, &format!("{noun}.sign.prepared"), t.id.to_string(), details).await?;
+    Ok(json!({ format!("{noun}_id"): t.id, "session_id": session.id,
+               "tbs_der": Base64::encode_string(&session.tbs), "field": field, "expires_at": session.expires_at }))
+}
+
+/// The session `body` names, if `user` may finish it now: prepared for
+/// `user`, for document `id` (when the route names one), not used, not
+/// expired.
+pub async fn open(
+    s: &AppState,
+    doc: Doc,
+    user: &SessionUser,
+    id: Option<i64>,
+    body: &FinishBody,
+) -> Result<Session, ApiError> {
+    let x = sessions::get(&s.db, doc, body.session_id.trim())
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no signing session {:?}", body.session_id)))?;
+    if id.is_some_and(|id| id != x.doc_id) {
+        return Err(ApiError::BadRequest(format!("session {} is for {} {}", x.id, doc.noun(), x.doc_id)));
+    }
+    if x.signer_serial != user.serial {
+        return Err(ApiError::Forbidden(format!("session {} was prepared for another signer", x.id)));
+    }
+    if x.used_at.is_some() {
+        return Err(ApiError::Conflict(format!(
+            "session {} was used already (finished, or ended by a change to the {}); prepare again",
+            x.id,
+            doc.noun()
+        )));
+    }
+    let expires = OffsetDateTime::parse(&x.expires_at, &Rfc3339).map_err(anyhow::Error::from)?;
+    if now() > expires {
+        return Err(ApiError::Conflict(format!(
+            "session {} expired at {}; prepare again",
+            x.id, x.expires_at
+        )));
+    }
+    Ok(x)
 }
 
 /// The prepared signature a session holds.
@@ -263,39 +227,16 @@ fn signing_error(e: SigningError) -> ApiError {
     }
 }
 
-async fn finish_one(
+/// Embeds `user`'s signature of `body` into the session's prepared PDF:
+/// checks the signing switch and the seal again, time-stamps the signature
+/// value, embeds it and verifies the whole file (every signature valid, the
+/// new one present). Returns the signed PDF; nothing is stored.
+pub async fn embed(
     s: &AppState,
     user: &SessionUser,
-    contract: Option<i64>,
+    x: &Session,
     body: &FinishBody,
-) -> Result<ContractRow, ApiError> {
-    let x = store::session(&s.db, body.session_id.trim())
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no signing session {:?}", body.session_id)))?;
-    if contract.is_some_and(|id| id != x.contract_id) {
-        return Err(ApiError::BadRequest(format!("session {} is for contract {}", x.id, x.contract_id)));
-    }
-    if x.signer_serial != user.serial {
-        return Err(ApiError::Forbidden(format!("session {} was prepared for another signer", x.id)));
-    }
-    if x.used_at.is_some() {
-        return Err(ApiError::Conflict(format!("session {} was finished already", x.id)));
-    }
-    let expires = OffsetDateTime::parse(&x.expires_at, &Rfc3339).map_err(anyhow::Error::from)?;
-    if now() > expires {
-        return Err(ApiError::Conflict(format!(
-            "session {} expired at {}; prepare again",
-            x.id, x.expires_at
-        )));
-    }
-    let c = find(s, x.contract_id).await?;
-    let (party, next) = my_turn(&c, user)?;
-    if c.current_rev != x.base_rev {
-        return Err(ApiError::Conflict(format!(
-            "contract {} changed since the signature was prepared; prepare again",
-            c.id
-        )));
-    }
+) -> Result<Vec<u8>, ApiError> {
     signing_gate(&s.db, user).await?;
     let (_, seal) = crate::seals::usable(s, x.seal_id, user).await?;
     let signature = Base64::decode_vec(body.signature.trim())
@@ -304,14 +245,14 @@ async fn finish_one(
         .ok_or_else(|| ApiError::BadRequest("signature: not a base64 DER SM2 signature".into()))?;
     let cert_der = Base64::decode_vec(&user.certificate)
         .map_err(|_| ApiError::BadRequest("your session carries no certificate; log in again".into()))?;
-    let pending = pending(&x, seal)?;
+    let pending = pending(x, seal)?;
     let token = crate::platform::stamp(s, signature.to_der(), now()).await?;
     let (trust, field) = (sealing_trust(&s.data_dir)?, x.field_name.clone());
-    let signed = tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || {
         let signed = sealbid_sealing::signing::finish(&pending, &cert_der, &signature, Some(token))
             .map_err(signing_error)?;
         let report = verify_pdf(&signed, &trust, now())
-            .map_err(|e| anyhow::anyhow!("the signed contract cannot be read: {e}"))?;
+            .map_err(|e| anyhow::anyhow!("the signed document cannot be read: {e}"))?;
         let problems: Vec<String> = report
             .signatures
             .iter()
@@ -320,7 +261,7 @@ async fn finish_one(
             .collect();
         if !report.signatures.iter().any(|r| r.field == field) || !problems.is_empty() {
             return Err(ApiError::BadRequest(format!(
-                "the signed contract does not verify: {}",
+                "the signed document does not verify: {}",
                 if problems.is_empty() {
                     "the new signature is missing".into()
                 } else {
@@ -331,15 +272,20 @@ async fn finish_one(
         Ok(signed)
     })
     .await
-    .map_err(|e| anyhow::anyhow!("the signing task failed: {e}"))??;
-    let rev = store::next_rev(&s.db, c.id).await?;
-    let uscc = user.uscc.clone().unwrap_or_default();
-    let commit = Signed { session: &x, status: (&c.status, next), rev, pdf: &signed, signer_uscc: &uscc };
-    if !store::commit_signature(&s.db, &commit, &rfc3339(now())).await? {
-        return Err(ApiError::Conflict(format!("contract {} changed meanwhile; prepare again", c.id)));
+    .map_err(|e| anyhow::anyhow!("the signing task failed: {e}"))?
+}
+
+/// A batch item's outcome: a client error becomes `{ok: false, status,
+/// error, message}` in the batch's answer; a server fault fails the batch.
+pub fn batch_outcome(r: Result<Value, ApiError>) -> Result<Value, ApiError> {
+    match r {
+        Ok(mut v) => {
+            v["ok"] = json!(true);
+            Ok(v)
+        }
+        Err(ApiError::Internal(e)) => Err(ApiError::Internal(e)),
+        Err(e) => Ok(
+            json!({ "ok": false, "status": e.status().as_u16(), "error": e.code(), "message": e.to_string() }),
+        ),
     }
-    let details =
-        json!({ "session": x.id, "seal": x.seal_id, "party": party.as_str(), "rev": rev, "status": next });
-    audit::record(&s.db, &user.serial, "contract.signed", c.id.to_string(), details).await?;
-    find(s, c.id).await
 }

@@ -1,9 +1,11 @@
-//! The `contracts`, `contract_revisions` and `signing_sessions` tables, and
-//! the organisations contracts name.
+//! The `contracts` and `contract_revisions` tables, the commit of a contract
+//! signature, and the organisations contracts name. (Signing sessions are in
+//! [`super::sessions`].)
 
 use anyhow::{Context, Result};
 use serde::Serialize;
 
+use super::sessions::Session;
 use crate::db::Db;
 use crate::with_pool;
 
@@ -202,54 +204,6 @@ pub async fn previous_rev(db: &Db, id: i64, rev: i64) -> Result<Option<i64>> {
     Ok(r.flatten())
 }
 
-/// A prepared signature waiting for the signer.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct Session {
-    /// Random id (hex).
-    pub id: String,
-    /// The contract.
-    pub contract_id: i64,
-    /// The revision it was prepared on.
-    pub base_rev: i64,
-    /// The seal.
-    pub seal_id: i64,
-    /// Who may finish it.
-    pub signer_serial: String,
-    /// The signature field.
-    pub field_name: String,
-    /// The PDF with the empty signature.
-    pub prepared: Vec<u8>,
-    /// `/ByteRange` as JSON `[a, b, c, d]`.
-    pub byte_range: String,
-    /// SM3 of the covered bytes.
-    pub digest: Vec<u8>,
-    /// The DER `TBS_Sign` to sign.
-    pub tbs: Vec<u8>,
-    /// Expiry, RFC 3339.
-    pub expires_at: String,
-    /// When it was finished.
-    pub used_at: Option<String>,
-}
-
-/// Stores a session.
-pub async fn insert_session(db: &Db, x: &Session) -> Result<()> {
-    let sql = "INSERT INTO signing_sessions (id, contract_id, base_rev, seal_id, signer_serial, field_name, \
-        prepared, byte_range, digest, tbs, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
-    with_pool!(db, p => sqlx::query(sql).bind(&x.id).bind(x.contract_id).bind(x.base_rev).bind(x.seal_id)
-        .bind(&x.signer_serial).bind(&x.field_name).bind(&x.prepared).bind(&x.byte_range).bind(&x.digest)
-        .bind(&x.tbs).bind(&x.expires_at).execute(p).await.map(|_| ()))
-    .context("cannot store the signing session")?;
-    Ok(())
-}
-
-/// One session.
-pub async fn session(db: &Db, id: &str) -> Result<Option<Session>> {
-    let sql = "SELECT id, contract_id, base_rev, seal_id, signer_serial, field_name, prepared, byte_range, \
-               digest, tbs, expires_at, used_at FROM signing_sessions WHERE id = $1";
-    with_pool!(db, p => sqlx::query_as(sql).bind(id).fetch_optional(p).await)
-        .context("cannot read the signing session")
-}
-
 /// A finished signature to commit.
 #[derive(Debug, Clone)]
 pub struct Signed<'a> {
@@ -279,12 +233,12 @@ pub async fn commit_signature(db: &Db, x: &Signed<'_>, now: &str) -> Result<bool
     with_pool!(db, p => async {
         let mut tx = p.begin().await?;
         let a = sqlx::query(session).bind(&s.id).bind(now).execute(&mut *tx).await?.rows_affected();
-        let b = sqlx::query(contract).bind(s.contract_id).bind(x.status.0).bind(s.base_rev).bind(x.status.1)
+        let b = sqlx::query(contract).bind(s.doc_id).bind(x.status.0).bind(s.base_rev).bind(x.status.1)
             .bind(x.rev).bind(now).execute(&mut *tx).await?.rows_affected();
         if a != 1 || b != 1 {
             return Ok(false);
         }
-        sqlx::query(revision).bind(s.contract_id).bind(x.rev).bind(x.pdf).bind(&s.signer_serial)
+        sqlx::query(revision).bind(s.doc_id).bind(x.rev).bind(x.pdf).bind(&s.signer_serial)
             .bind(x.signer_uscc).bind(s.seal_id).bind(now).execute(&mut *tx).await?;
         tx.commit().await?;
         Ok::<_, sqlx::Error>(true)

@@ -181,6 +181,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::opening::router())
         .merge(crate::seals::router())
         .merge(crate::documents::router())
+        .merge(crate::filings::router())
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(super::web::fallback);
     let routes = match &state.db {
@@ -208,22 +209,26 @@ fn sessions<S: tower_sessions::SessionStore + Clone>(store: S, config: &Config) 
 /// `DefaultBodyLimit` while being read.)
 async fn declared_length_limit(State(s): State<AppState>, req: Request, next: Next) -> Response {
     let declared = req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let path = req.uri().path();
+    let accepts = "this server accepts";
     // Decryption shares for a whole tender are one large signed upload.
-    let limit = if req.uri().path().ends_with("/opening/shares") {
-        crate::opening::MAX_SHARES_BODY.max(s.config.body_limit)
-    } else if req.uri().path() == "/api/v1/verify" {
-        crate::documents::MAX_PDF_BODY.max(s.config.body_limit)
-    } else if req.uri().path() == "/api/v1/applications" {
+    let (limit, what) = if path.ends_with("/opening/shares") {
+        (crate::opening::MAX_SHARES_BODY.max(s.config.body_limit), accepts)
+    } else if path == "/api/v1/verify" {
+        (crate::documents::MAX_PDF_BODY.max(s.config.body_limit), accepts)
+    } else if crate::filings::is_attachment_path(path) {
+        (crate::filings::MAX_ATTACHMENT.max(s.config.body_limit), "a filing attachment may be")
+    } else if path == "/api/v1/applications" {
         // The form may carry three seal image samples.
-        crate::lifecycle::MAX_APPLICATION_BODY.max(s.config.body_limit)
+        (crate::lifecycle::MAX_APPLICATION_BODY.max(s.config.body_limit), accepts)
     } else {
-        s.config.body_limit
+        (s.config.body_limit, accepts)
     };
     match declared {
-        Some(n) if n > limit as u64 => ApiError::PayloadTooLarge(format!(
-            "the request body is {n} bytes; this server accepts at most {limit} bytes"
-        ))
-        .into_response(),
+        Some(n) if n > limit as u64 => {
+            ApiError::PayloadTooLarge(format!("the request body is {n} bytes; {what} at most {limit} bytes"))
+                .into_response()
+        }
         _ => next.run(req).await,
     }
 }

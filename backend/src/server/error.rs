@@ -24,6 +24,15 @@ pub enum ApiError {
         /// What is wrong, with line and column.
         message: String,
     },
+    /// The request is well-formed but its content cannot be accepted (422):
+    /// `code` names the kind of problem, the message the details.
+    #[error("{message}")]
+    Unprocessable {
+        /// Stable machine-readable code, e.g. `filing_incomplete`.
+        code: &'static str,
+        /// What is wrong.
+        message: String,
+    },
     /// The body exceeds the size limit (413).
     #[error("{0}")]
     PayloadTooLarge(String),
@@ -53,6 +62,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::InvalidJson { status, .. } => *status,
+            ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
@@ -68,6 +78,7 @@ impl ApiError {
         match self {
             ApiError::BadRequest(_) => "bad_request",
             ApiError::InvalidJson { .. } => "invalid_json",
+            ApiError::Unprocessable { code, .. } => code,
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::Forbidden(_) => "forbidden",

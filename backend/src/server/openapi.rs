@@ -93,6 +93,7 @@ pub fn document() -> Value {
     if let Some(paths) = doc["paths"].as_object_mut() {
         paths.insert("/api/v1/audit".into(), audit_path());
         paths.extend(super::openapi_more::paths());
+        paths.extend(crate::filings::openapi::paths());
     }
     if let Some(schemas) = doc["components"]["schemas"].as_object_mut() {
         schemas.insert("User".into(), user_schema());

@@ -5,8 +5,10 @@
 
 use serde_json::{Value, json};
 
-/// (path, method, roles, summary, request body media type)
-const ROUTES: &[(&str, &str, &str, &str, Option<&str>)] = &[
+/// One documented route: (path, method, roles, summary, request body media type).
+pub type Route = (&'static str, &'static str, &'static str, &'static str, Option<&'static str>);
+
+const ROUTES: &[Route] = &[
     (
         "/api/v1/people/me",
         "get",
@@ -292,8 +294,13 @@ const ROUTES: &[(&str, &str, &str, &str, Option<&str>)] = &[
 
 /// The paths of the table, merged per path.
 pub fn paths() -> serde_json::Map<String, Value> {
+    paths_of(ROUTES)
+}
+
+/// The OpenAPI paths of a route table, merged per path.
+pub fn paths_of(routes: &[Route]) -> serde_json::Map<String, Value> {
     let mut out = serde_json::Map::new();
-    for (path, method, roles, summary, body) in ROUTES {
+    for (path, method, roles, summary, body) in routes {
         let mut op = json!({
             "summary": summary,
             "description": format!("Who may call it: {roles}."),

@@ -44,8 +44,9 @@ impl Filing {
     }
 
     /// Renders the form page (fields, the checklist marking each attachment
-    /// 已附 or 缺, the applicant's seal place) followed by the pages of each
-    /// attachment PDF in checklist order, as one document ready for submission.
+    /// 已附 or 缺, the applicant's and the regulator's seal places) followed
+    /// by the pages of each attachment PDF in checklist order, as one
+    /// document ready for submission.
     ///
     /// Refuses with [`PdfError::MissingAttachments`] (naming every missing item)
     /// if a required attachment is not provided, with [`PdfError::Model`] if an
@@ -68,10 +69,19 @@ impl Filing {
             .filter_map(|a| attachments.iter().find(|(n, _)| *n == a.name).copied())
             .collect();
         let (pdf, pages) = append_pdfs(&form, &ordered)?;
-        Ok(Rendered { pdf, pages, signature_places: vec![place] })
+        Ok(Rendered { pdf, pages, signature_places: place.to_vec() })
     }
 
-    fn form(&self, provided: &[(&str, &[u8])]) -> Result<(Vec<u8>, SignaturePlace)> {
+    /// Where the seals go on the form rendered with `provided` (the same
+    /// places [`Filing::render`] answers with), without merging the
+    /// attachments.
+    pub fn signature_places(&self, provided: &[(&str, &[u8])]) -> Result<Vec<SignaturePlace>> {
+        Ok(self.form(provided)?.1.to_vec())
+    }
+
+    /// The form page and its two seal places: the applicant's (right) and
+    /// the regulator's approval (left).
+    fn form(&self, provided: &[(&str, &[u8])]) -> Result<(Vec<u8>, [SignaturePlace; 2])> {
         let mut f = Flow::new()?;
         let w = PAGE_W - 2.0 * MARGIN_X;
         let tw = f.width(&self.kind, 18.0);
@@ -104,16 +114,19 @@ impl Filing {
         let x = PAGE_W - MARGIN_X - SEAL_BOX;
         let label_y = f.y;
         f.text(x, label_y, 10.5, "申报单位签章");
+        f.text(MARGIN_X, label_y, 10.5, "审批机关签章");
         let bottom = label_y - 8.0 - SEAL_BOX;
         f.mark(Mark::Frame { x, y: bottom, w: SEAL_BOX, h: SEAL_BOX, dashed: true });
+        f.mark(Mark::Frame { x: MARGIN_X, y: bottom, w: SEAL_BOX, h: SEAL_BOX, dashed: true });
         if f.pages.len() != 1 {
             return Err(PdfError::Model("the filing form does not fit on one page".into()));
         }
-        let place = SignaturePlace {
-            role: SignatureRole::Applicant,
+        let place = |role, x: f32| SignaturePlace {
+            role,
             page: 0,
             rect: [x, bottom, x + SEAL_BOX, bottom + SEAL_BOX],
         };
-        Ok((save(&f.pages, &self.reference)?, place))
+        let places = [place(SignatureRole::Applicant, x), place(SignatureRole::Regulator, MARGIN_X)];
+        Ok((save(&f.pages, &self.reference)?, places))
     }
 }

@@ -11,6 +11,24 @@ const INHERITABLE: [&[u8]; 4] = [b"Resources", b"MediaBox", b"CropBox", b"Rotate
 /// Object types that do not carry over into the merged file.
 const DROPPED: [&[u8]; 5] = [b"Catalog", b"Pages", b"ObjStm", b"XRef", b"Linearized"];
 
+/// The page count of a PDF to be merged as attachment `name`, or why it
+/// cannot be: not a readable PDF, encrypted, or without pages (the same
+/// checks [`append_pdfs`] makes, so a PDF that passes here merges later).
+pub fn attachment_pages(name: &str, bytes: &[u8]) -> Result<usize> {
+    let named = |e: String| PdfError::Malformed(format!("attachment {name:?}: {e}"));
+    if !bytes.starts_with(b"%PDF-") {
+        return Err(named("it does not start with %PDF-".into()));
+    }
+    let doc = Document::load_mem(bytes).map_err(|e| named(e.to_string()))?;
+    if doc.trailer.get(b"Encrypt").is_ok() {
+        return Err(PdfError::Unsupported(format!("attachment {name:?} is encrypted")));
+    }
+    match doc.get_pages().len() {
+        0 => Err(named("it has no pages".into())),
+        n => Ok(n),
+    }
+}
+
 /// `base` followed by all pages of each named PDF; returns the file and its page count.
 pub(super) fn append_pdfs(base: &[u8], others: &[(&str, &[u8])]) -> Result<(Vec<u8>, usize)> {
     let mut doc = Document::load_mem(base)?;

@@ -6,10 +6,13 @@
 
 mod contract;
 mod filing;
+mod kinds;
 mod merge;
 
 pub use contract::{Contract, Item, Party};
 pub use filing::{Attachment, Filing};
+pub use kinds::{ChecklistItem, FILING_KINDS, FieldSpec, FilingKind};
+pub use merge::attachment_pages;
 
 /// Who seals at a signature place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
