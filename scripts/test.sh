@@ -17,10 +17,7 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo clippy for the web app on wasm32"
 cargo clippy --locked -p sealbid-frontend --target wasm32-unknown-unknown -- -D warnings
 
-step "sealbid-crypto for wasm32-unknown-unknown (the browser runs the same code)"
-cargo build --locked -p sealbid-crypto --target wasm32-unknown-unknown
-
-step "the web app (frontend/dist, served by sealbid serve and driven by the e2e tests)"
+step "the web app for wasm32 (frontend/dist, served by sealbid serve and driven by the e2e tests; it builds sealbid-crypto for the browser)"
 scripts/build-frontend.sh
 
 step "the sealbid binary for the tests that run it (tests/, e2e/)"

@@ -114,6 +114,7 @@ pub async fn insert(db: &Db, f: &NewFiling<'_>, details: serde_json::Value) -> R
     let sql = "INSERT INTO filings (number, kind, org_uscc, org_name, title, fields, status, current_rev, \
         created_by, created_at, updated_at, retain_until) VALUES ($1, $2, $3, $4, $5, $6, 'draft', 0, $7, $8, $8, $9) \
         RETURNING id";
+    let _gate = db.write_gate().await?;
     with_pool!(db, p => async {
         let mut tx = p.begin().await?;
         let id: i64 = sqlx::query_scalar(sql).bind(f.number).bind(f.kind).bind(f.org_uscc).bind(f.org_name)
@@ -205,6 +206,7 @@ pub async fn add_attachment(db: &Db, u: &Upload<'_>, event: NewEvent) -> Result<
         "SELECT COALESCE(MAX(version), 0) + 1 FROM filing_attachments WHERE filing_id = $1 AND item = $2";
     let insert = "INSERT INTO filing_attachments (filing_id, item, version, name, pdf, size, uploaded_by, \
                   uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+    let _gate = db.write_gate().await?;
     with_pool!(db, p => async {
         let mut tx = p.begin().await?;
         let n = sqlx::query(filing).bind(u.filing_id).bind(u.rev_was).bind(u.now)
@@ -275,6 +277,7 @@ pub async fn commit_signature(db: &Db, x: &Signed<'_>, now: &str, event: NewEven
     let revision = "INSERT INTO filing_revisions (filing_id, rev, pdf, signer_serial, signer_uscc, seal_id, \
                     created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)";
     let s = x.session;
+    let _gate = db.write_gate().await?;
     with_pool!(db, p => async {
         let mut tx = p.begin().await?;
         let a = sqlx::query(session).bind(&s.id).bind(now).execute(&mut *tx).await?.rows_affected();
@@ -312,6 +315,7 @@ pub async fn transition(
                decided_by = CASE WHEN $4 IN ('approved', 'rejected') THEN $7 ELSE decided_by END, \
                decided_at = CASE WHEN $4 IN ('approved', 'rejected') THEN $6 ELSE decided_at END \
                WHERE id = $1 AND status = $2 AND current_rev = $3";
+    let _gate = db.write_gate().await?;
     with_pool!(db, p => async {
         let mut tx = p.begin().await?;
         let n = sqlx::query(sql).bind(id).bind(status_was).bind(rev_was).bind(status).bind(reason).bind(now)
