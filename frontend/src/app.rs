@@ -7,6 +7,9 @@ use yew::prelude::*;
 use crate::i18n::Lang;
 use crate::pages::cert::{CertPage, role_name};
 use crate::pages::login::LoginPage;
+use crate::pages::official::OfficialPage;
+use crate::pages::official::ceremony::CeremonyPage;
+use crate::pages::official::opening::OpeningPage;
 use crate::pages::tender::TenderPage;
 use crate::pages::tenders::TendersPage;
 use crate::session::{self, Session};
@@ -39,6 +42,12 @@ pub enum Route {
     Filings,
     /// The regulator's filing review.
     FilingReview,
+    /// The official's home: committees, key shares, tenders to open.
+    Official,
+    /// A committee's key ceremony.
+    Ceremony(i64),
+    /// A tender's opening.
+    Opening(String),
 }
 
 /// The application.
@@ -97,6 +106,14 @@ pub fn app() -> Html {
         Callback::from(move |_: ()| route.set(Route::Contracts))
     };
     let role = session.as_ref().map(|s| s.user.role.clone()).unwrap_or_default();
+    let on_ceremony = {
+        let route = route.clone();
+        Callback::from(move |id: i64| route.set(Route::Ceremony(id)))
+    };
+    let on_opening = {
+        let route = route.clone();
+        Callback::from(move |id: String| route.set(Route::Opening(id)))
+    };
     let page = match (&*session, &*route) {
         (_, Route::Verify) => html! { <VerifyPage /> },
         (None, _) => html! { <LoginPage {on_login} /> },
@@ -110,7 +127,13 @@ pub fn app() -> Html {
         (Some(_), Route::Audit) => html! { <AuditPage /> },
         (Some(s), Route::Filings) => html! { <FilingsPage session={s.clone()} /> },
         (Some(s), Route::FilingReview) => html! { <ReviewPage session={s.clone()} /> },
+        (Some(s), Route::Official) => {
+            html! { <OfficialPage session={s.clone()} {on_ceremony} {on_opening} /> }
+        }
+        (Some(s), Route::Ceremony(id)) => html! { <CeremonyPage id={*id} session={s.clone()} /> },
+        (Some(s), Route::Opening(id)) => html! { <OpeningPage id={id.clone()} session={s.clone()} /> },
     };
+    let official = session.as_ref().is_some_and(|s| s.user.role == "official");
     let who = session.as_ref().map(|s| {
         let name = s.identity.cert.subject_info().map(|i| i.common_name).unwrap_or_default();
         format!("{name} · {}", role_name(&s.user.role, l))
@@ -134,6 +157,9 @@ pub fn app() -> Html {
                         }
                         if role == "regulator" || role == "operator" {
                             <button type="button" id="nav-audit" onclick={go(Route::Audit)}>{ l.t("审计日志", "Audit trail") }</button>
+                        }
+                        if official {
+                            <button type="button" id="nav-official" onclick={go(Route::Official)}>{ l.t("开标委员会", "Opening committee") }</button>
                         }
                     </nav>
                     <span class="who" id="who">{ who }</span>

@@ -12,10 +12,10 @@
 //! | [`app`] | the shell: header, language switch, which page shows |
 //! | [`api`] | `fetch` calls, the API's `{error, message}` as [`api::ApiError`] |
 //! | [`i18n`] | Simplified Chinese (default) and English |
-//! | [`keystore`] | the user's encrypted key file and certificate kept in the browser |
+//! | [`keystore`] | the user's encrypted key file, certificate and key shares kept in the browser (IndexedDB) |
 //! | [`session`] | the certificate login |
 //! | [`money`] | yuan text ⇄ fen |
-//! | [`pages`] | login, my certificate, tenders, a tender with the bid form |
+//! | [`pages`] | login, my certificate, tenders, a tender with the bid form; the official's committees, key ceremony and opening |
 //!
 //! The pure parts ([`money`], [`i18n`]) are tested natively; the pages are
 //! exercised in Chromium by the `sealbid-e2e` tests.

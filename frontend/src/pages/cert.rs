@@ -2,6 +2,7 @@
 //! the encrypted key file kept in this browser.
 
 use base64ct::{Base64, Encoding};
+use yew::platform::spawn_local;
 use yew::prelude::*;
 
 use crate::components::{ErrorBox, download};
@@ -48,14 +49,18 @@ pub fn cert_page(props: &CertProps) -> Html {
     let on_export = {
         let error = error.clone();
         Callback::from(move |_| {
-            let Some(stored) = keystore::load() else {
-                error.set(Some(lang.t("本浏览器中没有保存密钥", "no key is kept in this browser").into()));
-                return;
-            };
-            let result = Base64::decode_vec(&stored.key_file)
-                .map_err(|e| e.to_string())
-                .and_then(|bytes| download(&stored.key_name, &bytes, "application/octet-stream"));
-            error.set(result.err());
+            let error = error.clone();
+            spawn_local(async move {
+                let Some(stored) = keystore::load().await else {
+                    error
+                        .set(Some(lang.t("本浏览器中没有保存密钥", "no key is kept in this browser").into()));
+                    return;
+                };
+                let result = Base64::decode_vec(&stored.key_file)
+                    .map_err(|e| e.to_string())
+                    .and_then(|bytes| download(&stored.key_name, &bytes, "application/octet-stream"));
+                error.set(result.err());
+            });
         })
     };
     let expiry_class = match left {

@@ -62,7 +62,13 @@ fn open_identity(stored: &StoredIdentity, password: &str, lang: Lang) -> Result<
 #[component(LoginPage)]
 pub fn login_page(props: &LoginProps) -> Html {
     let lang = use_context::<Lang>().unwrap_or_default();
-    let stored = use_state(keystore::load);
+    let stored = use_state(|| None::<StoredIdentity>);
+    {
+        let stored = stored.clone();
+        use_effect_with((), move |_| {
+            spawn_local(async move { stored.set(keystore::load().await) });
+        });
+    }
     let key_file = use_state(|| None::<(String, Vec<u8>)>);
     let cert_pem = use_state(|| None::<String>);
     let password = use_node_ref();
@@ -142,7 +148,7 @@ pub fn login_page(props: &LoginProps) -> Html {
                 busy.set(Some(lang.t("正在签名登录挑战…", "Signing the login challenge…").into()));
                 match session::login(&identity).await {
                     Ok(user) => {
-                        let kept = keystore::save(&candidate).err();
+                        let kept = keystore::save(&candidate).await.err();
                         busy.set(None);
                         if let Some(e) = kept {
                             gloo::console::warn!(format!("the key could not be kept in this browser: {e}"));
@@ -160,8 +166,13 @@ pub fn login_page(props: &LoginProps) -> Html {
     let on_forget = {
         let stored = stored.clone();
         Callback::from(move |_| {
-            keystore::forget();
-            stored.set(None);
+            let stored = stored.clone();
+            spawn_local(async move {
+                if let Err(e) = keystore::forget().await {
+                    gloo::console::warn!(e);
+                }
+                stored.set(None);
+            });
         })
     };
     let cert_subject = cert_pem.as_ref().and_then(|p| parse_chain(p).ok()).map(|(c, _)| holder(&c));

@@ -4,6 +4,7 @@
 pub mod bid;
 pub mod cert;
 pub mod login;
+pub mod official;
 pub mod receipt;
 pub mod tender;
 pub mod tenders;

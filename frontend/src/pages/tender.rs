@@ -137,6 +137,7 @@ pub fn tender_page(props: &TenderProps) -> Html {
                     }
                 };
                 seal_ms.set(Some(now_ms() - started));
+                gloo::console::log!(format!("bid sealed in the browser in {:.0} ms", now_ms() - started));
                 busy.set(Some(lang.t("正在提交密封的投标…", "Submitting the sealed bid…").into()));
                 let result = bid::submit(&t.id, &sealed).await;
                 busy.set(None);

@@ -1,0 +1,323 @@
+//! The opening committee in the real browser.
+//!
+//! 1. The opening: the centre publishes a tender with a short window under
+//!    the demo committee (through the API), two demo bidders bid (sealed
+//!    here, submitted through the API); after the opening time the three
+//!    demo officials, one after the other in the same browser, import their
+//!    key-share file into IndexedDB, compute their decryption shares in wasm
+//!    (the progress bar reaches 100 %), sign and upload them; one starts
+//!    the opening and the page shows the winners, the quote over the ceiling
+//!    with its reason and a price chart per item. Official 1 also runs the
+//!    in-browser benchmark (1,000 ciphertexts made in wasm under the
+//!    committee key).
+//! 2. The key ceremony: the centre creates a fresh committee of the three
+//!    demo officials (t = 1); each takes part from its own browser at the
+//!    same time; each computes the key the server recorded and keeps its
+//!    key share in IndexedDB.
+//!
+//! Timings are printed (`--nocapture`); screenshots go to e2e/artifacts/.
+
+use std::time::{Duration, Instant};
+
+use sealbid_crypto::envelope::{BidDocument, BidItem, PriceFen, TenderId, seal_bid};
+use sealbid_crypto::pki::Certificate;
+use sealbid_crypto::{PrivateKey, keyfile};
+use sealbid_e2e::{Browser, Platform};
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.replace_nanosecond(0).unwrap_or(t).format(&Rfc3339).expect("a formattable time")
+}
+
+/// A demo person's key (opened with the demo password) and certificate chain.
+fn demo_identity(p: &Platform, stem: &str) -> (PrivateKey, Certificate, Vec<String>) {
+    let key = keyfile::decrypt(
+        &std::fs::read(p.demo(&format!("{stem}.p8"))).unwrap(),
+        p.demo_password().as_bytes(),
+    )
+    .expect("the demo key opens with the demo password");
+    let chain = std::fs::read_to_string(p.demo(&format!("{stem}.pem"))).unwrap();
+    let pems: Vec<String> =
+        chain.split_inclusive("-----END CERTIFICATE-----\n").map(str::to_string).collect();
+    let cert = Certificate::from_pem(&pems[0]).expect("the demo certificate");
+    (key, cert, pems)
+}
+
+/// Logs in as the demo person `stem` through the API; returns the session cookie.
+async fn api_login(p: &Platform, http: &reqwest::Client, stem: &str) -> String {
+    let (key, _, pems) = demo_identity(p, stem);
+    login_with(p, http, &key, &pems).await
+}
+
+async fn login_with(p: &Platform, http: &reqwest::Client, key: &PrivateKey, pems: &[String]) -> String {
+    let out = sealbid_tests::login(http, &p.base, key, pems).await;
+    out.cookie.unwrap_or_else(|| panic!("login: {:?}", out.body))
+}
+
+async fn call(p: &Platform, http: &reqwest::Client, cookie: &str, path: &str, body: Option<Value>) -> Value {
+    let url = format!("{}{path}", p.base);
+    let req = match body {
+        Some(b) => http.post(url).json(&b).header("origin", &p.base),
+        None => http.get(url),
+    };
+    let resp = req.header("cookie", cookie).send().await.expect("the API answers");
+    let status = resp.status();
+    let body: Value = resp.json().await.unwrap_or(Value::Null);
+    assert!(status.is_success(), "{path}: HTTP {status}: {body}");
+    body
+}
+
+/// Seals a bid natively and submits it through the API.
+async fn bid(
+    p: &Platform,
+    http: &reqwest::Client,
+    stem: &str,
+    tender: &Value,
+    prices: &[(u32, u64)],
+) -> String {
+    let (key, cert, pems) = demo_identity(p, stem);
+    let uscc = cert.subject_info().unwrap().uscc.expect("a bidder's certificate names its USCC");
+    let items =
+        prices.iter().map(|&(item, fen)| BidItem { item, unit_price: PriceFen::new(fen).unwrap() }).collect();
+    let id = tender["id"].as_str().unwrap();
+    let doc = BidDocument::new(
+        TenderId::parse(id).unwrap(),
+        uscc.clone(),
+        OffsetDateTime::now_utc(),
+        items,
+        vec![],
+    )
+    .unwrap();
+    let pk_hex = tender["committee_public_key"].as_str().expect("the committee key");
+    let pk_bytes: [u8; 48] = hex::decode(pk_hex).unwrap().try_into().unwrap();
+    let committee = sealbid_crypto::threshold_crypto::PublicKey::from_bytes(pk_bytes).unwrap();
+    let envelope = seal_bid(&doc, &key, &cert, &committee).unwrap().encode().unwrap();
+    let cookie = login_with(p, http, &key, &pems).await;
+    let resp = http
+        .post(format!("{}/api/v1/tenders/{id}/bids", p.base))
+        .header("cookie", cookie)
+        .header("origin", &p.base)
+        .header("content-type", "application/octet-stream")
+        .body(envelope)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    assert!(status.is_success(), "{stem}'s bid: HTTP {status}: {}", resp.text().await.unwrap_or_default());
+    uscc.as_str().to_string()
+}
+
+/// Logs in in the browser with a demo person's key file and certificate.
+async fn browser_login(b: &Browser, p: &Platform, stem: &str, name: &str) {
+    b.type_into("#key-file", &p.demo(&format!("{stem}.p8")).display().to_string()).await;
+    b.type_into("#cert-file", &p.demo(&format!("{stem}.pem")).display().to_string()).await;
+    b.wait("#key-file-ok").await;
+    b.wait("#cert-file-ok").await;
+    b.type_into("#password", &p.demo_password()).await;
+    b.click("#login-button").await;
+    assert_eq!(b.text("#cert-name").await, name);
+}
+
+/// Official `n` contributes in the browser: import the share, compute, upload.
+async fn contribute(b: &Browser, p: &Platform, tender: &str, n: usize) -> (String, String) {
+    b.click("#nav-official").await;
+    b.click(&format!(".open-opening[data-id='{tender}']")).await;
+    b.wait("#no-share").await;
+    b.type_into("#share-file", &p.demo(&format!("official{n}.share")).display().to_string()).await;
+    b.type_into("#share-password", &p.demo_password()).await;
+    b.click("#contribute").await;
+    b.wait("#uploaded").await;
+    let done = b.wait("#share-progress-text").await.attr("data-percent").await.unwrap();
+    assert_eq!(done.as_deref(), Some("100"), "the progress bar reaches 100 %");
+    let share = b.wait("#share-time").await;
+    let ms = share.attr("data-ms").await.unwrap().unwrap_or_default();
+    let count = share.attr("data-n").await.unwrap().unwrap_or_default();
+    b.wait("#contributed").await;
+    (count, ms)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_officials_open_a_tender_in_the_browser() {
+    let platform = Platform::start().await;
+    let p = &platform;
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let centre = api_login(p, &http, "centre").await;
+    let committees = call(p, &http, &centre, "/api/v1/committees", None).await;
+    let committee = committees[0]["id"].as_i64().expect("the demo committee");
+    let now = OffsetDateTime::now_utc();
+    let item = |name: &str, ceiling: i64| {
+        json!({ "generic_name": name, "dosage_form": "片剂", "specification": "0.5g×24片", "unit": "盒",
+                "quantity": 1000, "ceiling_fen": ceiling })
+    };
+    let deadline = now + time::Duration::seconds(30);
+    let spec = json!({
+        "title": "2026年第二批药品集中带量采购（开标测试）",
+        "announcement": "开标委员会在浏览器中解密。",
+        "items": [item("阿莫西林胶囊", 1_250), item("二甲双胍缓释片", 3_080)],
+        "opens_at": rfc3339(now - time::Duration::minutes(1)),
+        "deadline": rfc3339(deadline),
+        "opening_at": rfc3339(deadline + time::Duration::seconds(3)),
+        "committee": committee,
+    });
+    let created = call(p, &http, &centre, "/api/v1/tenders", Some(spec)).await;
+    let id = created["id"].as_str().expect("a tender id").to_string();
+    let tender = call(p, &http, &centre, &format!("/api/v1/tenders/{id}/publish"), Some(json!({}))).await;
+    let uscc1 = bid(p, &http, "bidder1", &tender, &[(1, 1_180), (2, 2_999)]).await;
+    let uscc2 = bid(p, &http, "bidder2", &tender, &[(1, 990), (2, 3_100)]).await;
+
+    let b = Browser::start().await;
+    b.client.goto(&p.base).await.expect("the app loads");
+    b.text("#login-page h1").await;
+    browser_login(&b, p, "official1", "陈开标").await;
+    b.click("#nav-official").await;
+    b.wait("#my-committees").await;
+    b.screenshot("10-official-home").await;
+    // Wait for the opening time before contributing.
+    let opening = deadline + time::Duration::seconds(4);
+    let wait = opening - OffsetDateTime::now_utc();
+    if wait.is_positive() {
+        tokio::time::sleep(Duration::from_millis(wait.whole_milliseconds() as u64)).await;
+    }
+    let names = ["陈开标", "林开标", "黄开标"];
+    for n in 1..=3 {
+        if n > 1 {
+            b.click("#logout").await;
+            b.wait("#saved-identity").await;
+            browser_login(&b, p, &format!("official{n}"), names[n - 1]).await;
+        }
+        let t0 = Instant::now();
+        let (count, ms) = contribute(&b, p, &id, n).await;
+        println!(
+            "official {n}: decryption shares of {count} envelopes computed in the browser in {ms} ms \
+             ({} ms wall clock incl. share-file decryption, download, signing, upload)",
+            t0.elapsed().as_millis()
+        );
+        if n == 1 {
+            b.screenshot("11-opening-contributed").await;
+            b.click("details.bench summary").await;
+            b.click("#benchmark").await;
+            let bench = b.wait("#bench-result").await;
+            let attr = |name: &'static str| {
+                let bench = bench.clone();
+                async move { bench.attr(name).await.unwrap().unwrap_or_default() }
+            };
+            println!(
+                "benchmark in the browser: {} ciphertexts made under the committee key in {} ms; \
+                 decryption shares in {} ms; batch signed in {} ms",
+                attr("data-n").await,
+                attr("data-encrypt-ms").await,
+                attr("data-share-ms").await,
+                attr("data-batch-ms").await
+            );
+            b.screenshot("12-benchmark").await;
+        }
+    }
+    let count = b.text("#contributors-count").await;
+    assert!(count.contains("3 / 2"), "three contributions, two needed: {count}");
+    b.click("#run-opening").await;
+    let winner1 = b.text("#winner-1").await;
+    assert!(winner1.contains(&uscc2) && winner1.contains("9.90"), "item 1 goes to bidder 2: {winner1}");
+    let winner2 = b.text("#winner-2").await;
+    assert!(winner2.contains(&uscc1) && winner2.contains("29.99"), "item 2 goes to bidder 1: {winner2}");
+    let chart1 = b.wait("#chart-1").await.attr("data-quotes").await.unwrap();
+    assert_eq!(chart1.as_deref(), Some("2"), "both quotes of item 1 are charted");
+    let chart2 = b.wait("#chart-2").await.attr("data-quotes").await.unwrap();
+    assert_eq!(chart2.as_deref(), Some("2"), "item 2's quote over the ceiling is charted too");
+    let item2 = b.text("#item-2").await;
+    assert!(item2.contains("31.00"), "the quote over the ceiling is listed: {item2}");
+    assert!(b.text("#opened-count").await.contains("2 / 2"));
+    assert!(
+        b.text("#results-verified").await.starts_with("结果有效"),
+        "the signed results verify in the browser"
+    );
+    b.wait("#invalid-bids").await;
+    b.wait("#bad-officials").await;
+    b.screenshot("13-results").await;
+    b.client.execute("document.getElementById('item-1').scrollIntoView()", vec![]).await.unwrap();
+    b.screenshot("13b-results-charts").await;
+
+    b.stop().await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    platform.stop().await;
+}
+
+/// Official `n` opens the committee's ceremony page in its own browser and takes part.
+async fn join_ceremony(b: &Browser, p: &Platform, n: usize, name: &str, id: i64) {
+    b.client.goto(&p.base).await.expect("the app loads");
+    b.text("#login-page h1").await;
+    browser_login(b, p, &format!("official{n}"), name).await;
+    b.click("#nav-official").await;
+    b.click(&format!(".open-ceremony[data-id='{id}']")).await;
+    b.wait("#roster").await;
+    b.type_into("#ceremony-password", &p.demo_password()).await;
+    b.click("#ceremony-start").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_officials_run_a_key_ceremony_in_their_browsers() {
+    let platform = Platform::start().await;
+    let p = &platform;
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let centre = api_login(p, &http, "centre").await;
+    let serials: Vec<String> = (1..=3)
+        .map(|n| {
+            let pem = std::fs::read_to_string(p.demo(&format!("official{n}.pem"))).unwrap();
+            Certificate::from_pem_bundle(&pem).unwrap()[0].serial().unwrap().to_string()
+        })
+        .collect();
+    let spec = json!({ "name": "浏览器仪式测试委员会", "threshold": 1, "officials": serials });
+    let created = call(p, &http, &centre, "/api/v1/committees", Some(spec)).await;
+    let id = created["id"].as_i64().expect("a committee id");
+
+    // Each official at their own browser, all at once, as in a real ceremony.
+    let names = ["陈开标", "林开标", "黄开标"];
+    let mut browsers = Vec::new();
+    let t0 = Instant::now();
+    for n in 1..=3 {
+        let b = Browser::start().await;
+        join_ceremony(&b, p, n, names[n - 1], id).await;
+        browsers.push(b);
+    }
+    browsers[0].screenshot("14-ceremony-running").await;
+    let mut keys = Vec::new();
+    for b in &browsers {
+        keys.push(b.text("#ceremony-done").await);
+        b.wait("#ceremony-share").await;
+    }
+    println!("key ceremony of 3 officials (t = 1), each in its own browser: {} ms", t0.elapsed().as_millis());
+    let view = call(p, &http, &centre, &format!("/api/v1/committees/{id}"), None).await;
+    assert_eq!(view["status"], "ready", "{view}");
+    let key = view["public_key"].as_str().unwrap();
+    for (n, done) in keys.iter().enumerate() {
+        assert!(done.contains(key), "official {} computed the committee's key: {done}", n + 1);
+    }
+    assert_eq!(view["complaints"].as_array().map(Vec::len), Some(0), "{view}");
+    browsers[0].screenshot("15-ceremony-done").await;
+
+    // The share is kept in IndexedDB: the official's home lists it after a reload.
+    let b = &browsers[0];
+    b.client.refresh().await.unwrap();
+    b.type_into("#password", &p.demo_password()).await;
+    b.click("#login-button").await;
+    b.wait("#cert-name").await;
+    b.click("#nav-official").await;
+    let name = format!("C{id}-attempt1-official1.share");
+    let kept = b.text(&format!("#kept-shares .kept-share[data-name='{name}']")).await;
+    assert!(kept.contains(&name), "{kept}");
+    b.screenshot("16-official-kept-share").await;
+    // Both encrypted files can be exported again from IndexedDB (the page shows no error).
+    b.click(&format!("#kept-shares .kept-share[data-name='{name}'] .export-share")).await;
+    b.click("#nav-cert").await;
+    b.click("#export-key").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let errors = b.client.find_all(fantoccini::Locator::Css(".error")).await.unwrap();
+    assert!(errors.is_empty(), "exporting the key share and the key file shows no error");
+
+    for b in browsers {
+        b.stop().await;
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    platform.stop().await;
+}
