@@ -29,5 +29,6 @@ pub mod seals;
 pub mod secrets;
 pub mod server;
 pub mod setup;
+pub mod stats;
 pub mod tenders;
 pub mod tsa;

@@ -12,6 +12,7 @@ use crate::pages::official::ceremony::CeremonyPage;
 use crate::pages::official::opening::OpeningPage;
 use crate::pages::tender::TenderPage;
 use crate::pages::tenders::TendersPage;
+use crate::pages::{apply, centre, operator};
 use crate::session::{self, Session};
 // Issue 6 pages.
 use crate::pages::contracts::detail::ContractPage;
@@ -48,6 +49,14 @@ pub enum Route {
     Ceremony(i64),
     /// A tender's opening.
     Opening(String),
+    /// A certificate application (no login needed).
+    Apply,
+    /// A CA operator's page.
+    Operator(operator::OpPage),
+    /// The procurement centre's tenders.
+    CentreTenders,
+    /// The procurement centre's view of one tender.
+    CentreTender(String),
 }
 
 /// The application.
@@ -114,8 +123,16 @@ pub fn app() -> Html {
         let route = route.clone();
         Callback::from(move |id: String| route.set(Route::Opening(id)))
     };
+    let on_centre_open = {
+        let route = route.clone();
+        Callback::from(move |id: String| route.set(Route::CentreTender(id)))
+    };
     let page = match (&*session, &*route) {
         (_, Route::Verify) => html! { <VerifyPage /> },
+        (_, Route::Apply) => html! { <apply::ApplyPage /> },
+        (Some(_), Route::Operator(p)) => html! { <operator::OperatorPage page={*p} /> },
+        (Some(_), Route::CentreTenders) => html! { <centre::CentreTendersPage on_open={on_centre_open} /> },
+        (Some(_), Route::CentreTender(id)) => html! { <centre::CentreTenderPage id={id.clone()} /> },
         (None, _) => html! { <LoginPage {on_login} /> },
         (Some(s), Route::Certificate) => html! { <CertPage session={s.clone()} /> },
         (Some(_), Route::Tenders) => html! { <TendersPage {on_open} /> },
@@ -161,12 +178,17 @@ pub fn app() -> Html {
                         if official {
                             <button type="button" id="nav-official" onclick={go(Route::Official)}>{ l.t("开标委员会", "Opening committee") }</button>
                         }
+                        if role == "operator" { { for operator::OpPage::ALL.iter().map(|p| html! {
+                            <button type="button" id={p.nav_id()} onclick={go(Route::Operator(*p))}>{ p.title(l) }</button> }) } }
+                        if role == "centre" {
+                            <button type="button" id="nav-centre" onclick={go(Route::CentreTenders)}>{ l.t("项目管理", "Manage tenders") }</button> }
                     </nav>
                     <span class="who" id="who">{ who }</span>
                     <button type="button" id="logout" onclick={on_logout}>{ l.t("退出", "Log out") }</button>
                 </> }
                 <button type="button" id="nav-verify" onclick={go(Route::Verify)}>{ l.t("签章验证", "Verify a PDF") }</button>
-                if session.is_none() && *route == Route::Verify {
+                if session.is_none() {
+                    <button type="button" id="nav-apply" onclick={go(Route::Apply)}>{ l.t("申请证书", "Apply for a certificate") }</button>
                     <button type="button" id="nav-login" onclick={go(Route::Certificate)}>{ l.t("证书登录", "Log in") }</button>
                 }
                 <button type="button" id="lang-switch" lang={l.other().tag()} onclick={on_lang}>{ l.switch_label() }</button>

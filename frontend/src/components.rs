@@ -83,3 +83,22 @@ pub async fn yield_to_browser() {
 pub fn now_ms() -> f64 {
     gloo::utils::window().performance().map(|p| p.now()).unwrap_or_default()
 }
+
+/// The current `value` of the form control (`input`, `select`, `textarea`)
+/// with this id, `""` when there is none.
+pub fn field_value(id: &str) -> String {
+    gloo::utils::document()
+        .get_element_by_id(id)
+        .and_then(|e| js_sys::Reflect::get(&e, &"value".into()).ok())
+        .and_then(|v| v.as_string())
+        .unwrap_or_default()
+}
+
+/// Whether the checkbox with this id is ticked.
+pub fn field_checked(id: &str) -> bool {
+    gloo::utils::document()
+        .get_element_by_id(id)
+        .and_then(|e| js_sys::Reflect::get(&e, &"checked".into()).ok())
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false)
+}

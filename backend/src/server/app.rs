@@ -182,6 +182,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::seals::router())
         .merge(crate::documents::router())
         .merge(crate::filings::router())
+        .merge(crate::stats::router())
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(super::web::fallback);
     let routes = match &state.db {

@@ -95,6 +95,9 @@ pub fn document() -> Value {
         paths.extend(super::openapi_more::paths());
         paths.extend(crate::filings::openapi::paths());
     }
+    if let Some(paths) = doc["paths"].as_object_mut() {
+        paths.extend(crate::stats::openapi_paths());
+    }
     if let Some(schemas) = doc["components"]["schemas"].as_object_mut() {
         schemas.insert("User".into(), user_schema());
         schemas.insert("Application".into(), crate::lifecycle::openapi::application_schema());

@@ -14,6 +14,10 @@ pub mod filings;
 pub mod regulator;
 pub mod verify;
 
+pub mod apply;
+pub mod centre;
+pub mod operator;
+
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use time::macros::{format_description, offset};

@@ -1,0 +1,433 @@
+//! The applicant, the CA operator and the procurement centre in the real
+//! browser: a unit applies for a certificate with a key made in the browser
+//! and a seal sample; the operator reviews it (the request's subject, the
+//! sample) and approves, and rejects another with a reason; the applicant
+//! sees the certificate issued for its key; the centre creates and publishes
+//! a tender and watches the intake count rise when a bid arrives through the
+//! API; the operator approves and suspends a seal, revokes the new
+//! certificate and reads the signing statistics. Screenshots of each page go
+//! to e2e/artifacts/.
+
+use std::io::Cursor;
+use std::time::Duration;
+
+use sealbid_crypto::envelope::{BidDocument, BidItem, PriceFen, TenderId, seal_bid};
+use sealbid_crypto::pki::Certificate;
+use sealbid_crypto::{Uscc, keyfile, threshold_crypto};
+use sealbid_e2e::{Browser, Platform};
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+/// Logs in as the demo person `stem` through the API; returns the session cookie.
+async fn api_login(p: &Platform, http: &reqwest::Client, stem: &str) -> String {
+    let key = keyfile::decrypt(
+        &std::fs::read(p.demo(&format!("{stem}.p8"))).unwrap(),
+        p.demo_password().as_bytes(),
+    )
+    .expect("the demo key opens with the demo password");
+    let chain = std::fs::read_to_string(p.demo(&format!("{stem}.pem"))).unwrap();
+    let pems: Vec<String> =
+        chain.split_inclusive("-----END CERTIFICATE-----\n").map(str::to_string).collect();
+    let out = sealbid_tests::login(http, &p.base, &key, &pems).await;
+    out.cookie.unwrap_or_else(|| panic!("{stem} logs in: {:?}", out.body))
+}
+
+async fn call(p: &Platform, http: &reqwest::Client, cookie: &str, path: &str, body: Option<Value>) -> Value {
+    let url = format!("{}{path}", p.base);
+    let req = match body {
+        Some(b) => http.post(url).json(&b).header("origin", &p.base),
+        None => http.get(url),
+    };
+    let resp = req.header("cookie", cookie).send().await.expect("the API answers");
+    let status = resp.status();
+    let body: Value = resp.json().await.unwrap_or(Value::Null);
+    assert!(status.is_success(), "{path}: HTTP {status}: {body}");
+    body
+}
+
+/// Logs in in the browser with the demo person's key file and certificate.
+async fn browser_login(b: &Browser, p: &Platform, stem: &str) {
+    b.click("#nav-login").await;
+    b.type_into("#key-file", &p.demo(&format!("{stem}.p8")).display().to_string()).await;
+    b.type_into("#cert-file", &p.demo(&format!("{stem}.pem")).display().to_string()).await;
+    b.wait("#key-file-ok").await;
+    b.wait("#cert-file-ok").await;
+    b.type_into("#password", &p.demo_password()).await;
+    b.click("#login-button").await;
+    b.wait("#cert-page").await;
+}
+
+/// Waits until the text of `css` satisfies `ok` (up to a minute); returns it.
+async fn wait_text(b: &Browser, css: &str, ok: impl Fn(&str) -> bool) -> String {
+    let mut last = String::new();
+    for _ in 0..120 {
+        if let Ok(e) = b.client.find(fantoccini::Locator::Css(css)).await {
+            last = e.text().await.unwrap_or_default();
+            if ok(&last) {
+                return last;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    b.screenshot("failure").await;
+    panic!("{css} never showed what was expected; last: {last:?}");
+}
+
+/// A 400 × 400 PNG of a red square: a seal sample the server accepts.
+fn sample_png(dir: &std::path::Path) -> std::path::PathBuf {
+    let img = image::RgbImage::from_fn(400, 400, |x, y| {
+        let (dx, dy) = (x as i64 - 200, y as i64 - 200);
+        if dx * dx + dy * dy < 180 * 180 { image::Rgb([200, 20, 20]) } else { image::Rgb([255, 255, 255]) }
+    });
+    let mut out = Vec::new();
+    img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png).unwrap();
+    let path = dir.join("seal-sample.png");
+    std::fs::write(&path, out).unwrap();
+    path
+}
+
+/// Seals a one-item bid for `tender` as demo bidder1 and submits it through the API.
+async fn bid_through_the_api(p: &Platform, http: &reqwest::Client, cookie: &str, tender: &str) {
+    let t = call(p, http, cookie, &format!("/api/v1/tenders/{tender}"), None).await;
+    let key_hex = t["committee_public_key"].as_str().expect("the committee's key");
+    let bytes: [u8; threshold_crypto::PK_SIZE] = hex::decode(key_hex).unwrap().try_into().unwrap();
+    let committee = threshold_crypto::PublicKey::from_bytes(bytes).unwrap();
+    let key = keyfile::decrypt(&std::fs::read(p.demo("bidder1.p8")).unwrap(), p.demo_password().as_bytes())
+        .unwrap();
+    let chain =
+        Certificate::from_pem_bundle(&std::fs::read_to_string(p.demo("bidder1.pem")).unwrap()).unwrap();
+    let cert = chain.into_iter().next().expect("the bidder's certificate comes first");
+    let uscc: Uscc = cert.subject_info().unwrap().uscc.expect("the bidder's credit code");
+    let items = vec![BidItem { item: 1, unit_price: PriceFen::new(1_150).unwrap() }];
+    let doc =
+        BidDocument::new(TenderId::parse(tender).unwrap(), uscc, OffsetDateTime::now_utc(), items, vec![])
+            .unwrap();
+    let envelope = seal_bid(&doc, &key, &cert, &committee).unwrap().encode().unwrap();
+    let resp = http
+        .post(format!("{}/api/v1/tenders/{tender}/bids", p.base))
+        .header("cookie", cookie)
+        .header("origin", &p.base)
+        .header("content-type", "application/octet-stream")
+        .body(envelope)
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "the bid is accepted: {}", resp.text().await.unwrap_or_default());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn applicant_operator_and_centre_pages_work_end_to_end() {
+    let platform = Platform::start().await;
+    let p = &platform;
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let scratch = tempfile::tempdir().unwrap();
+    let b = Browser::start().await;
+    b.client.goto(&p.base).await.expect("the app loads");
+
+    // The applicant: the form, a seal sample, the key made in the browser.
+    b.click("#nav-apply").await;
+    let first17 = *b"91350200MA0000009";
+    let uscc = format!(
+        "{}{}",
+        std::str::from_utf8(&first17).unwrap(),
+        sealbid_crypto::uscc::check_character(&first17).unwrap()
+    );
+    for (id, text) in [
+        ("#ap-org", "厦门某某医疗器械有限公司"),
+        ("#ap-uscc", uscc.as_str()),
+        ("#ap-address", "厦门市思明区湖滨南路 1 号"),
+        ("#ap-phone", "0592-1234567"),
+        ("#ap-agent", "郑申请"),
+        ("#ap-idno", "35020319800101001X"),
+        ("#ap-mobile", "13900000000"),
+        ("#ap-password", "applicant-password"),
+        ("#ap-password2", "applicant-password"),
+    ] {
+        b.type_into(id, text).await;
+    }
+    b.click("#ap-drug").await;
+    b.type_into("#ap-sample-1", &sample_png(scratch.path()).display().to_string()).await;
+    b.screenshot("ops-01-apply-form").await;
+    b.click("#ap-submit").await;
+    let status = wait_text(&b, "#ap-status", |t| !t.is_empty()).await;
+    assert_eq!(status, "待审核", "the application waits for review");
+    let application = b.text("#ap-id").await;
+    b.screenshot("ops-02-apply-pending").await;
+
+    // The operator reviews it: the request's subject and the seal sample, then approves.
+    browser_login(&b, p, "operator").await;
+    b.click("#nav-op-applications").await;
+    b.click(&format!(".review[data-id='{application}']")).await;
+    assert!(b.text("#op-csr-subject").await.starts_with("郑申请"), "the request names the agent");
+    let sample_width = wait_sample(&b).await;
+    assert_eq!(sample_width, 400, "the seal sample is shown");
+    b.screenshot("ops-03-operator-review").await;
+    b.click("#op-approve").await;
+    let outcome = b.text("#op-outcome").await;
+    assert!(outcome.contains("已签发证书"), "{outcome}");
+
+    // A second application, made through the API, is rejected with a reason the applicant reads.
+    let (other, token) = apply_through_the_api(p, &http, &uscc).await;
+    b.client.execute("const s = document.getElementById('op-app-filter'); s.value = ''; s.dispatchEvent(new Event('change'));", vec![]).await.unwrap();
+    b.click(&format!(".review[data-id='{other}']")).await;
+    b.type_into("#op-reason", "营业执照复印件未加盖公章").await;
+    b.click("#op-reject").await;
+    assert!(b.text("#op-outcome").await.contains("已驳回"));
+    let seen = reqwest_json(&http, &format!("{}/api/v1/applications/{other}?token={token}", p.base)).await;
+    assert_eq!(
+        (seen["status"].as_str(), seen["reason"].as_str()),
+        (Some("rejected"), Some("营业执照复印件未加盖公章")),
+        "{seen}"
+    );
+    b.click("#logout").await;
+
+    // The applicant sees the certificate issued for the key made in the browser.
+    b.click("#nav-apply").await;
+    let status = wait_text(&b, "#ap-status", |t| t == "已批准").await;
+    assert_eq!(status, "已批准");
+    assert_eq!(b.text("#ap-cert-name").await, "郑申请");
+    let serial = b.text("#ap-serial-issued").await;
+    assert!(outcome.contains(&serial), "the operator saw the same serial: {outcome} / {serial}");
+    b.click("#ap-download-cert").await;
+    b.screenshot("ops-04-apply-issued").await;
+
+    // The centre creates and publishes a tender, then watches the intake.
+    browser_login(&b, p, "centre").await;
+    b.click("#nav-centre").await;
+    b.type_into("#nt-title", "2026年第二批医用耗材集中采购（浏览器测试）").await;
+    b.type_into("#nt-announcement", "本次采购采用电子密封投标。").await;
+    for (id, text) in [
+        ("#it-0-name", "一次性使用输液器"),
+        ("#it-0-form", "器械"),
+        ("#it-0-spec", "带针 0.7mm"),
+        ("#it-0-unit", "支"),
+        ("#it-0-qty", "5000"),
+        ("#it-0-ceiling", "12.50"),
+    ] {
+        b.type_into(id, text).await;
+    }
+    b.click("#nt-add-item").await;
+    for (id, text) in [
+        ("#it-1-name", "医用外科口罩"),
+        ("#it-1-form", "器械"),
+        ("#it-1-spec", "17.5cm×9.5cm"),
+        ("#it-1-unit", "只"),
+        ("#it-1-qty", "100000"),
+        ("#it-1-ceiling", "0.85"),
+    ] {
+        b.type_into(id, text).await;
+    }
+    b.screenshot("ops-05-centre-new-tender").await;
+    b.click("#nt-create").await;
+    b.click("#ct-publish").await;
+    let published = b.text("#ct-outcome").await;
+    assert!(published.starts_with("已发布"), "{published}");
+    wait_text(&b, "#ct-status", |t| t.contains("已发布")).await;
+    assert_eq!(wait_text(&b, "#intake-active", |t| !t.is_empty()).await, "0", "no bid yet");
+    let tender = b.text("#centre-tender-page h1 small").await;
+    let tender = tender.split_whitespace().next().unwrap().to_string();
+    let items = b.text("#ct-items").await;
+    assert!(items.contains("12.50") && items.contains("0.85"), "ceilings in yuan: {items}");
+    let stored =
+        call(p, &http, &api_login(p, &http, "centre").await, &format!("/api/v1/tenders/{tender}"), None)
+            .await;
+    assert_eq!(stored["items"][0]["ceiling_fen"], 1_250, "{stored}");
+    assert_eq!(stored["items"][1]["ceiling_fen"], 85, "{stored}");
+    let bidder = api_login(p, &http, "bidder1").await;
+    bid_through_the_api(p, &http, &bidder, &tender).await;
+    wait_text(&b, "#intake-active", |t| t == "1").await;
+    b.screenshot("ops-06-centre-intake").await;
+    b.click("#logout").await;
+
+    // A seal application by the bidder's organisation, through the API.
+    let me = call(p, &http, &bidder, "/api/v1/auth/me", None).await;
+    let seal = json!({ "name": "福建某某制药有限公司合同专用章", "kind": "contract", "holder_serial": me["serial"] });
+    let seal = call(p, &http, &bidder, "/api/v1/seals", Some(seal)).await;
+    let seal_id = seal["id"].as_i64().unwrap();
+
+    // The operator approves and suspends the seal, revokes the new certificate, reads the statistics.
+    browser_login(&b, p, "operator").await;
+    b.click("#nav-op-seals").await;
+    b.click(&format!("tr[data-id='{seal_id}'] .seal-approve")).await;
+    wait_text(&b, &format!("tr[data-id='{seal_id}'] .seal-status"), |t| t.starts_with("有效")).await;
+    b.type_into("#op-seal-reason", "印章保管人变更，暂停使用").await;
+    b.click(&format!("tr[data-id='{seal_id}'] .seal-suspend")).await;
+    wait_text(&b, &format!("tr[data-id='{seal_id}'] .seal-status"), |t| t.starts_with("已暂停")).await;
+    b.screenshot("ops-07-operator-seals").await;
+    let stored = call(p, &http, &bidder, &format!("/api/v1/seals/{seal_id}"), None).await;
+    assert_eq!(stored["status"], "suspended", "{stored}");
+
+    b.click("#nav-op-certificates").await;
+    b.type_into("#op-serial", &serial).await;
+    b.click("#op-revoke").await;
+    let revoked = b.text("#op-cert-outcome").await;
+    assert!(revoked.contains("已吊销证书") && revoked.contains(&serial), "{revoked}");
+    b.click("#op-status").await;
+    wait_text(&b, "#op-cert-outcome", |t| t.contains("已吊销 (key-compromise")).await;
+    let status = call(p, &http, &bidder, &format!("/api/v1/pki/certificates/{serial}/status"), None).await;
+    assert_eq!(status["status"], "revoked", "{status}");
+    b.wait("#op-expiring-days").await.clear().await.unwrap();
+    b.type_into("#op-expiring-days", "400").await;
+    b.click("#op-expiring-go").await;
+    let expiring = b.text("#op-expiring").await;
+    assert!(expiring.contains("张投标"), "the demo certificates expire within 400 days: {expiring}");
+    b.screenshot("ops-08-operator-certificates").await;
+
+    b.click("#nav-op-stats").await;
+    let bars = b.wait("#st-by-system g.bar[data-label='投标签名']").await;
+    assert_eq!(bars.attr("data-count").await.unwrap().as_deref(), Some("1"), "the one bid is counted");
+    assert!(b.text("#st-rows").await.contains("张投标"), "the bidder is named");
+    assert_eq!(b.text("#st-total").await, "签名总数： 1");
+    b.screenshot("ops-09-operator-stats").await;
+
+    b.stop().await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    platform.stop().await;
+}
+
+/// Submits a `new` application for `uscc` with a fresh key; returns its number and token.
+async fn apply_through_the_api(p: &Platform, http: &reqwest::Client, uscc: &str) -> (i64, String) {
+    let key = sealbid_crypto::PrivateKey::generate().unwrap();
+    let csr = sealbid_crypto::pki::Csr::create(&key, &sealbid_crypto::pki::SubjectInfo::new("钱申请"))
+        .unwrap()
+        .to_pem()
+        .unwrap();
+    let form = json!({ "org_name": "厦门某某医疗器械有限公司", "uscc": uscc, "kind": "manufacturer",
+        "address": "厦门市思明区湖滨南路 1 号", "phone": "0592-1234567", "operation": "new",
+        "agent_name": "钱申请", "agent_id_number": "350203198001010028", "agent_phone": "13900000001",
+        "role": "bidder", "csr_pem": csr });
+    let resp = http.post(format!("{}/api/v1/applications", p.base)).json(&form).send().await.unwrap();
+    let body: Value = resp.json().await.unwrap();
+    (body["id"].as_i64().unwrap_or_else(|| panic!("{body}")), body["token"].as_str().unwrap().to_string())
+}
+
+async fn reqwest_json(http: &reqwest::Client, url: &str) -> Value {
+    http.get(url).send().await.unwrap().json().await.unwrap()
+}
+
+/// The natural width of the first seal sample once it has loaded.
+async fn wait_sample(b: &Browser) -> u64 {
+    for _ in 0..60 {
+        let w = b
+            .client
+            .execute("const i = document.querySelector('#op-samples img'); return i && i.complete ? i.naturalWidth : 0", vec![])
+            .await
+            .unwrap();
+        if let Some(w) = w.as_u64().filter(|w| *w > 0) {
+            return w;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    0
+}
+
+/// The demo official `stem` uploads its signed decryption shares for every envelope of `tender`.
+async fn official_shares(p: &Platform, http: &reqwest::Client, stem: &str, tender: &str) {
+    use base64ct::{Base64, Encoding};
+    let cookie = api_login(p, http, stem).await;
+    let list = call(p, http, &cookie, &format!("/api/v1/tenders/{tender}/opening/ciphertexts"), None).await;
+    let cts: Vec<([u8; 32], threshold_crypto::Ciphertext)> = list["ciphertexts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let hash = hex::decode(e["envelope_hash"].as_str().unwrap()).unwrap().try_into().unwrap();
+            let ct = Base64::decode_vec(e["key_ciphertext"].as_str().unwrap()).unwrap();
+            (hash, sealbid_crypto::envelope::decode_key_ciphertext(&ct).unwrap())
+        })
+        .collect();
+    let pw = p.demo_password();
+    let key =
+        keyfile::decrypt(&std::fs::read(p.demo(&format!("{stem}.p8"))).unwrap(), pw.as_bytes()).unwrap();
+    let share = sealbid_crypto::committee::share_file::open_share_file(
+        &std::fs::read(p.demo(&format!("{stem}.share"))).unwrap(),
+        pw.as_bytes(),
+    )
+    .unwrap();
+    let refs: Vec<_> = cts.iter().map(|(h, ct)| (*h, ct)).collect();
+    let entries = sealbid_crypto::opening::compute_shares(&share.share, &refs);
+    let committee = share.committee.expect("the demo share file records its committee key");
+    let batch = sealbid_crypto::opening::ShareBatch::create(
+        &TenderId::parse(tender).unwrap(),
+        &committee,
+        share.index,
+        entries,
+        &key,
+    )
+    .unwrap()
+    .encode()
+    .unwrap();
+    let resp = http
+        .post(format!("{}/api/v1/tenders/{tender}/opening/shares", p.base))
+        .header("cookie", &cookie)
+        .header("origin", &p.base)
+        .header("content-type", "application/octet-stream")
+        .body(batch)
+        .send()
+        .await
+        .unwrap();
+    assert!(resp.status().is_success(), "{stem}'s shares: {}", resp.text().await.unwrap_or_default());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_centre_runs_the_opening_and_generates_contracts() {
+    let platform = Platform::start().await;
+    let p = &platform;
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let centre = api_login(p, &http, "centre").await;
+    let committee = call(p, &http, &centre, "/api/v1/committees", None).await[0]["id"].as_i64().unwrap();
+    let now = OffsetDateTime::now_utc();
+    let at = |s: i64| {
+        (now + time::Duration::seconds(s)).format(&time::format_description::well_known::Rfc3339).unwrap()
+    };
+    let tender = json!({ "title": "开标测试", "announcement": "公告", "committee": committee,
+        "items": [{ "generic_name": "阿莫西林胶囊", "dosage_form": "胶囊剂", "specification": "0.25g×24粒",
+                    "unit": "盒", "quantity": 1000, "ceiling_fen": 1_250 }],
+        "opens_at": at(-60), "deadline": at(15), "opening_at": at(15) });
+    let id =
+        call(p, &http, &centre, "/api/v1/tenders", Some(tender)).await["id"].as_str().unwrap().to_string();
+    call(p, &http, &centre, &format!("/api/v1/tenders/{id}/publish"), Some(json!({}))).await;
+    let bidder = api_login(p, &http, "bidder1").await;
+    bid_through_the_api(p, &http, &bidder, &id).await;
+
+    let b = Browser::start().await;
+    b.client.goto(&p.base).await.expect("the app loads");
+    browser_login(&b, p, "centre").await;
+    b.click("#nav-centre").await;
+    b.click(&format!(".manage-tender[data-id='{id}']")).await;
+    assert_eq!(wait_text(&b, "#intake-active", |t| !t.is_empty()).await, "1");
+    // After the opening time the officials contribute their shares; the page shows them.
+    let wait = now + time::Duration::seconds(17) - OffsetDateTime::now_utc();
+    tokio::time::sleep(wait.try_into().unwrap_or_default()).await;
+    official_shares(p, &http, "official1", &id).await;
+    official_shares(p, &http, "official2", &id).await;
+    wait_text(&b, "#opening-contributors", |t| t == "2").await;
+    b.click("#ct-run-opening").await;
+    wait_text(&b, "#results-published", |t| t.starts_with("结果已签名")).await;
+    let results = b.text("#results").await;
+    let winner = Certificate::from_pem_bundle(&std::fs::read_to_string(p.demo("bidder1.pem")).unwrap())
+        .unwrap()[0]
+        .subject_info()
+        .unwrap()
+        .uscc
+        .unwrap();
+    assert!(results.contains(winner.as_str()) && results.contains("11.50"), "{results}");
+    b.screenshot("ops-10-centre-results").await;
+    let first17 = *b"12350000MB0000003";
+    let hospital = format!(
+        "{}{}",
+        std::str::from_utf8(&first17).unwrap(),
+        sealbid_crypto::uscc::check_character(&first17).unwrap()
+    );
+    b.type_into("#ct-buyer", &hospital).await;
+    b.click("#ct-contracts").await;
+    let made = wait_text(&b, "#ct-outcome", |t| t.starts_with("已生成合同")).await;
+    assert!(made.contains(&id), "{made}");
+    let contracts = call(p, &http, &centre, "/api/v1/contracts", None).await;
+    assert!(contracts.to_string().contains(&id), "{contracts}");
+    b.screenshot("ops-11-centre-contracts").await;
+
+    b.stop().await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    platform.stop().await;
+}
