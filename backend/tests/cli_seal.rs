@@ -1,7 +1,6 @@
 //! `sealbid seal make` and `sealbid seal show`, run as real processes against
 //! their own data directories.
 
-
 mod common;
 
 use common::Env;
