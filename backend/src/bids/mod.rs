@@ -43,7 +43,7 @@ use serde_json::{Value, json};
 use crate::audit::NewEvent;
 use crate::auth::{BidderUser, CurrentUser, SessionUser, require};
 use crate::authority::{now, rfc3339};
-use crate::db::counters::{self, TSA_SERIAL};
+
 use crate::server::{ApiError, ApiJson, AppState};
 use crate::tenders::{self, Tender, stored_time};
 use store::{NewBid, Refused};
@@ -176,7 +176,7 @@ async fn accept(
     replaces: Option<(i64, &[u8])>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let hash = *env.hash();
-    let sequence = counters::next(&s.db, TSA_SERIAL).await?;
+    let sequence = s.receipt_serials.next(&s.db).await?;
     let info = ReceiptInfo {
         tender: env.tender().clone(),
         bidder: b.uscc.clone(),

@@ -43,6 +43,8 @@ pub struct AppState {
     pub openings: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
     /// Batches the pairing checks of concurrent bid submissions.
     pub ciphertexts: crate::bids::ciphertexts::CiphertextChecker,
+    /// Time-stamp serials for bid receipts, reserved in blocks.
+    pub receipt_serials: Arc<counters::Reserved>,
 }
 
 /// A server started by [`launch`].
@@ -146,6 +148,7 @@ pub async fn prepare(config: Config) -> Result<AppState> {
         ciphertexts: crate::bids::ciphertexts::CiphertextChecker::start(
             std::thread::available_parallelism().map_or(2, usize::from),
         ),
+        receipt_serials: Arc::new(counters::Reserved::new(TSA_SERIAL)),
     };
     if state.config.demo && crate::demo::seed(&state).await? {
         tracing::info!(dir = %state.data_dir.path().join("demo").display(), "demo data created: see README.txt there");
