@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the web app into frontend/dist (served by `sealbid serve` at /):
-# the yew app for wasm32 in release, the JS glue from the wasm-bindgen CLI of
+# the yew app for wasm32 (profile wasm-release: size-optimised, whole-program LTO), the JS glue from the wasm-bindgen CLI of
 # exactly the version in Cargo.lock (scripts/wasm-tools.sh installs it), then the
 # page and its style sheet. Prints the sizes.
 set -euo pipefail
@@ -10,13 +10,13 @@ log() { printf '[frontend] %s\n' "$*"; }
 target_dir=${CARGO_TARGET_DIR:-target}
 scripts/wasm-tools.sh
 
-log "cargo build -p sealbid-frontend --target wasm32-unknown-unknown --release"
-cargo build --locked -p sealbid-frontend --bin sealbid-frontend --target wasm32-unknown-unknown --release
+log "cargo build -p sealbid-frontend --target wasm32-unknown-unknown --profile wasm-release"
+cargo build --locked -p sealbid-frontend --bin sealbid-frontend --target wasm32-unknown-unknown --profile wasm-release
 
 dist=frontend/dist
 rm -rf "$dist.tmp" && mkdir -p "$dist.tmp"
 wasm-bindgen --target web --no-typescript --out-name sealbid_frontend --out-dir "$dist.tmp" \
-  "$target_dir/wasm32-unknown-unknown/release/sealbid-frontend.wasm"
+  "$target_dir/wasm32-unknown-unknown/wasm-release/sealbid-frontend.wasm"
 cp frontend/index.html frontend/static/* "$dist.tmp/"
 rm -rf "$dist" && mv "$dist.tmp" "$dist"
 
