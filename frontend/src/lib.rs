@@ -15,7 +15,7 @@
 //! | [`keystore`] | the user's encrypted key file, certificate and key shares kept in the browser (IndexedDB) |
 //! | [`session`] | the certificate login |
 //! | [`money`] | yuan text ⇄ fen |
-//! | [`pages`] | login, my certificate, tenders, a tender with the bid form; the official's committees, key ceremony and opening |
+//! | [`pages`] | every role's pages: login and my certificate; the applicant's certificate application; the CA operator's applications, certificates, seals and signing statistics; the centre's tenders, intake, opening, results and contracts; the bidder's tenders, bids and receipts; the official's committees, key ceremony, opening and results; contracts to sign for manufacturers, hospitals and regulators; filings and their review; the audit trail; public PDF verification |
 //!
 //! The pure parts ([`money`], [`i18n`]) are tested natively; the pages are
 //! exercised in Chromium by the `sealbid-e2e` tests.
