@@ -290,6 +290,11 @@ async fn contracts_signed_countersigned_filed_and_verified(engine: Engine) {
     );
     let (st, prepared) = prepare(&s, &m1, c, seal_m1).await;
     assert_eq!(st, StatusCode::OK, "{prepared}");
+    // Time stamps and CRL entries count whole seconds, and a revocation in the
+    // same second as a signature's time stamp counts as before it (the verifier
+    // cannot order them, so it assumes the worse): revoke in a later second
+    // than m1's signature, as a real revocation after signing would be.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     let out = s.sealbid(&["ca", "revoke", "--serial", &m1.serial, "--reason", "key-compromise"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let (st, body) = finish(&s, &m1, &m1.key, &prepared).await;
