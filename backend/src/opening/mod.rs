@@ -455,6 +455,10 @@ async fn progress(
     let t = tenders::visible(&s, &current.user, id).await?;
     let (_, me) = roster(&s, &t, &current.user).await?;
     may_watch(&current.user, me.is_some())?;
+    // Published results are read first: they are stored after every outcome,
+    // so the counts read next include them all (read the other way round, a
+    // poll racing the end of the opening could see results with old counts).
+    let published = store::results(&s.db, &t.id).await?.is_some();
     let total = store::active_hashes(&s.db, &t.id).await?.len();
     let (opened, valid) = store::progress(&s.db, &t.id).await?;
     let contributors: Vec<Value> = store::contributors(&s.db, &t.id)
@@ -468,7 +472,6 @@ async fn progress(
         .map(|(o, d)| json!({ "official": o, "detail": d }))
         .collect();
     let running = s.openings.lock().map(|set| set.contains(&t.id)).unwrap_or(false);
-    let published = store::results(&s.db, &t.id).await?.is_some();
     Ok(Json(json!({
         "tender": t.id, "opening_at": t.opening_at, "contributors": contributors, "total": total,
         "opened": opened, "valid": valid, "invalid": opened - valid, "bad_officials": faults,
