@@ -3,7 +3,10 @@
 //! logs in with the imported key file and certificate, shows the certificate,
 //! lists a tender the centre published (through the API here), seals a bid
 //! in the browser, submits it and shows the verified receipt; after a reload
-//! only the password is needed. Screenshots of each page go to e2e/artifacts/.
+//! only the password is needed. Then a late bid: a tender whose window closes
+//! while the bidder is on its page stops taking quotes in the browser, and the
+//! server refuses a submission naming the deadline. Screenshots of each page go
+//! to e2e/artifacts/.
 
 use std::time::{Duration, Instant};
 
@@ -44,8 +47,8 @@ async fn call(p: &Platform, http: &reqwest::Client, cookie: &str, path: &str, bo
     body
 }
 
-/// The centre publishes a two-item tender open for an hour; returns its id.
-async fn publish_tender(p: &Platform, http: &reqwest::Client) -> String {
+/// The centre publishes a two-item tender open for `open_for`; returns its id.
+async fn publish_tender(p: &Platform, http: &reqwest::Client, open_for: time::Duration) -> String {
     let centre = api_login(p, http, "centre").await;
     let committees = call(p, http, &centre, "/api/v1/committees", None).await;
     let committee = committees[0]["id"].as_i64().expect("the demo committee");
@@ -59,7 +62,7 @@ async fn publish_tender(p: &Platform, http: &reqwest::Client) -> String {
         "announcement": "本次采购采用电子密封投标，开标前任何人无法读取报价。",
         "items": [item("阿莫西林胶囊", 1_250), item("二甲双胍缓释片", 3_080)],
         "opens_at": rfc3339(now - time::Duration::minutes(1)),
-        "deadline": rfc3339(now + time::Duration::hours(1)),
+        "deadline": rfc3339(now + open_for),
         "opening_at": rfc3339(now + time::Duration::hours(2)),
         "committee": committee,
     });
@@ -74,7 +77,7 @@ async fn publish_tender(p: &Platform, http: &reqwest::Client) -> String {
 async fn a_bidder_logs_in_seals_a_bid_and_keeps_the_receipt() {
     let platform = Platform::start().await;
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
-    let tender = publish_tender(&platform, &http).await;
+    let tender = publish_tender(&platform, &http, time::Duration::hours(1)).await;
     let b = Browser::start().await;
 
     let started = Instant::now();
@@ -147,6 +150,38 @@ async fn a_bidder_logs_in_seals_a_bid_and_keeps_the_receipt() {
     b.click(&format!(".open-tender[data-id='{tender}']")).await;
     assert_eq!(b.text("#receipt-hash").await, hash, "the receipt is kept in the browser");
     b.wait("#receipt-verified").await;
+
+    // A late bid. The window of this tender closes 20 s after publication,
+    // while the bidder has its page open with quotes typed in.
+    let late = publish_tender(&platform, &http, time::Duration::seconds(20)).await;
+    b.click("#nav-tenders").await;
+    b.click(&format!(".open-tender[data-id='{late}']")).await;
+    assert!(b.text("#countdown").await.starts_with("Bidding closes in"), "the late tender is still open");
+    b.type_into("#quote-1", "11.00").await;
+    let closed_by = Instant::now() + Duration::from_secs(40);
+    while b.text("#countdown").await != "Bidding has closed" {
+        assert!(Instant::now() < closed_by, "the countdown never reached the deadline");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let buttons = b.client.find_all(fantoccini::Locator::Css("#submit-bid")).await.unwrap();
+    assert!(buttons.is_empty(), "no submit button after the deadline");
+    let quote = b.wait("#quote-1").await;
+    assert!(quote.attr("disabled").await.unwrap().is_some(), "quotes are locked after the deadline");
+    b.screenshot("06-late-tender-closed").await;
+    // The server refuses a late submission whatever the page does.
+    let resp = http
+        .post(format!("{}/api/v1/tenders/{late}/bids", platform.base))
+        .header("cookie", &bidder)
+        .header("origin", &platform.base)
+        .body(vec![0u8; 64])
+        .send()
+        .await
+        .expect("the API answers");
+    assert_eq!(resp.status(), reqwest::StatusCode::CONFLICT);
+    let refusal: Value = resp.json().await.unwrap();
+    assert!(refusal["message"].as_str().unwrap_or("").contains("deadline"), "{refusal}");
+    let mine = call(&platform, &http, &bidder, &format!("/api/v1/tenders/{late}/bids/mine"), None).await;
+    assert_eq!(mine["bids"].as_array().map(Vec::len), Some(0), "nothing stored for the late tender: {mine}");
 
     b.stop().await;
     tokio::time::sleep(Duration::from_millis(100)).await;
