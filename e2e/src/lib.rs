@@ -128,10 +128,59 @@ impl Platform {
         std::fs::read_to_string(self.demo("PASSWORD.txt")).expect("the demo password file").trim().to_string()
     }
 
+    /// A demo person's key (opened with the demo password) and certificate
+    /// chain as PEM blocks, leaf first.
+    pub fn demo_identity(&self, stem: &str) -> (sealbid_crypto::PrivateKey, Vec<String>) {
+        let key = sealbid_crypto::keyfile::decrypt(
+            &std::fs::read(self.demo(&format!("{stem}.p8"))).expect("the demo key file"),
+            self.demo_password().as_bytes(),
+        )
+        .expect("the demo key opens with the demo password");
+        let chain = std::fs::read_to_string(self.demo(&format!("{stem}.pem"))).expect("the demo chain");
+        let pems = chain.split_inclusive("-----END CERTIFICATE-----\n").map(str::to_string).collect();
+        (key, pems)
+    }
+
+    /// Logs in as the demo person `stem` through the API; returns the session cookie.
+    pub async fn api_login(&self, http: &reqwest::Client, stem: &str) -> String {
+        let (key, pems) = self.demo_identity(stem);
+        let out = sealbid_tests::login(http, &self.base, &key, &pems).await;
+        out.cookie.unwrap_or_else(|| panic!("{stem} logs in: {:?}", out.body))
+    }
+
+    /// GET `path` (no body) or POST `body` as JSON with the session `cookie`;
+    /// insists on a 2xx and returns the JSON answer.
+    pub async fn call(
+        &self,
+        http: &reqwest::Client,
+        cookie: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> serde_json::Value {
+        let url = format!("{}{path}", self.base);
+        let req = match body {
+            Some(b) => http.post(url).json(&b).header("origin", &self.base),
+            None => http.get(url),
+        };
+        let resp = req.header("cookie", cookie).send().await.expect("the API answers");
+        let status = resp.status();
+        let body: serde_json::Value = resp.json().await.unwrap_or(serde_json::Value::Null);
+        assert!(status.is_success(), "{path}: HTTP {status}: {body}");
+        body
+    }
+
     /// Stops the server.
     pub async fn stop(mut self) {
         let _ = self.child.kill().await;
     }
+}
+
+/// RFC 3339 UTC text to the second, as the API takes times.
+pub fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.replace_nanosecond(0)
+        .unwrap_or(t)
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("a formattable time")
 }
 
 /// Chromium driven by chromedriver.

@@ -10,47 +10,14 @@
 
 use std::time::{Duration, Instant};
 
-use sealbid_crypto::keyfile;
-use sealbid_e2e::{Browser, Platform};
+use sealbid_e2e::{Browser, Platform, rfc3339};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
-
-fn rfc3339(t: OffsetDateTime) -> String {
-    t.replace_nanosecond(0).unwrap_or(t).format(&Rfc3339).expect("a formattable time")
-}
-
-/// Logs in as the demo person `stem` through the API; returns the session cookie.
-async fn api_login(p: &Platform, http: &reqwest::Client, stem: &str) -> String {
-    let key = keyfile::decrypt(
-        &std::fs::read(p.demo(&format!("{stem}.p8"))).unwrap(),
-        p.demo_password().as_bytes(),
-    )
-    .expect("the demo key opens with the demo password");
-    let chain = std::fs::read_to_string(p.demo(&format!("{stem}.pem"))).unwrap();
-    let pems: Vec<String> =
-        chain.split_inclusive("-----END CERTIFICATE-----\n").map(str::to_string).collect();
-    let out = sealbid_tests::login(http, &p.base, &key, &pems).await;
-    out.cookie.unwrap_or_else(|| panic!("{stem} logs in: {:?}", out.body))
-}
-
-async fn call(p: &Platform, http: &reqwest::Client, cookie: &str, path: &str, body: Option<Value>) -> Value {
-    let url = format!("{}{path}", p.base);
-    let req = match body {
-        Some(b) => http.post(url).json(&b).header("origin", &p.base),
-        None => http.get(url),
-    };
-    let resp = req.header("cookie", cookie).send().await.expect("the API answers");
-    let status = resp.status();
-    let body: Value = resp.json().await.unwrap_or(Value::Null);
-    assert!(status.is_success(), "{path}: HTTP {status}: {body}");
-    body
-}
 
 /// The centre publishes a two-item tender open for `open_for`; returns its id.
 async fn publish_tender(p: &Platform, http: &reqwest::Client, open_for: time::Duration) -> String {
-    let centre = api_login(p, http, "centre").await;
-    let committees = call(p, http, &centre, "/api/v1/committees", None).await;
+    let centre = p.api_login(http, "centre").await;
+    let committees = p.call(http, &centre, "/api/v1/committees", None).await;
     let committee = committees[0]["id"].as_i64().expect("the demo committee");
     let now = OffsetDateTime::now_utc();
     let item = |name: &str, ceiling: i64| {
@@ -66,9 +33,9 @@ async fn publish_tender(p: &Platform, http: &reqwest::Client, open_for: time::Du
         "opening_at": rfc3339(now + time::Duration::hours(2)),
         "committee": committee,
     });
-    let created = call(p, http, &centre, "/api/v1/tenders", Some(tender)).await;
+    let created = p.call(http, &centre, "/api/v1/tenders", Some(tender)).await;
     let id = created["id"].as_str().expect("a tender id").to_string();
-    let published = call(p, http, &centre, &format!("/api/v1/tenders/{id}/publish"), Some(json!({}))).await;
+    let published = p.call(http, &centre, &format!("/api/v1/tenders/{id}/publish"), Some(json!({}))).await;
     assert_eq!(published["status"], "published", "{published}");
     id
 }
@@ -134,8 +101,8 @@ async fn a_bidder_logs_in_seals_a_bid_and_keeps_the_receipt() {
     b.screenshot("05-receipt").await;
 
     // The server holds exactly this one active envelope for the tender.
-    let bidder = api_login(&platform, &http, "bidder1").await;
-    let mine = call(&platform, &http, &bidder, &format!("/api/v1/tenders/{tender}/bids/mine"), None).await;
+    let bidder = platform.api_login(&http, "bidder1").await;
+    let mine = platform.call(&http, &bidder, &format!("/api/v1/tenders/{tender}/bids/mine"), None).await;
     let bids = mine["bids"].as_array().expect("the bidder's bids");
     assert_eq!(bids.len(), 1, "{mine}");
     assert_eq!(bids[0]["envelope_hash"], hash.as_str(), "{mine}");
@@ -180,7 +147,7 @@ async fn a_bidder_logs_in_seals_a_bid_and_keeps_the_receipt() {
     assert_eq!(resp.status(), reqwest::StatusCode::CONFLICT);
     let refusal: Value = resp.json().await.unwrap();
     assert!(refusal["message"].as_str().unwrap_or("").contains("deadline"), "{refusal}");
-    let mine = call(&platform, &http, &bidder, &format!("/api/v1/tenders/{late}/bids/mine"), None).await;
+    let mine = platform.call(&http, &bidder, &format!("/api/v1/tenders/{late}/bids/mine"), None).await;
     assert_eq!(mine["bids"].as_array().map(Vec::len), Some(0), "nothing stored for the late tender: {mine}");
 
     b.stop().await;

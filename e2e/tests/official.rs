@@ -22,14 +22,9 @@ use std::time::{Duration, Instant};
 use sealbid_crypto::envelope::{BidDocument, BidItem, PriceFen, TenderId, seal_bid};
 use sealbid_crypto::pki::Certificate;
 use sealbid_crypto::{PrivateKey, keyfile};
-use sealbid_e2e::{Browser, Platform};
+use sealbid_e2e::{Browser, Platform, rfc3339};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
-
-fn rfc3339(t: OffsetDateTime) -> String {
-    t.replace_nanosecond(0).unwrap_or(t).format(&Rfc3339).expect("a formattable time")
-}
 
 /// A demo person's key (opened with the demo password) and certificate chain.
 fn demo_identity(p: &Platform, stem: &str) -> (PrivateKey, Certificate, Vec<String>) {
@@ -45,28 +40,9 @@ fn demo_identity(p: &Platform, stem: &str) -> (PrivateKey, Certificate, Vec<Stri
     (key, cert, pems)
 }
 
-/// Logs in as the demo person `stem` through the API; returns the session cookie.
-async fn api_login(p: &Platform, http: &reqwest::Client, stem: &str) -> String {
-    let (key, _, pems) = demo_identity(p, stem);
-    login_with(p, http, &key, &pems).await
-}
-
 async fn login_with(p: &Platform, http: &reqwest::Client, key: &PrivateKey, pems: &[String]) -> String {
     let out = sealbid_tests::login(http, &p.base, key, pems).await;
     out.cookie.unwrap_or_else(|| panic!("login: {:?}", out.body))
-}
-
-async fn call(p: &Platform, http: &reqwest::Client, cookie: &str, path: &str, body: Option<Value>) -> Value {
-    let url = format!("{}{path}", p.base);
-    let req = match body {
-        Some(b) => http.post(url).json(&b).header("origin", &p.base),
-        None => http.get(url),
-    };
-    let resp = req.header("cookie", cookie).send().await.expect("the API answers");
-    let status = resp.status();
-    let body: Value = resp.json().await.unwrap_or(Value::Null);
-    assert!(status.is_success(), "{path}: HTTP {status}: {body}");
-    body
 }
 
 /// Seals a bid natively and submits it through the API.
@@ -143,8 +119,8 @@ async fn three_officials_open_a_tender_in_the_browser() {
     let platform = Platform::start().await;
     let p = &platform;
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
-    let centre = api_login(p, &http, "centre").await;
-    let committees = call(p, &http, &centre, "/api/v1/committees", None).await;
+    let centre = p.api_login(&http, "centre").await;
+    let committees = p.call(&http, &centre, "/api/v1/committees", None).await;
     let committee = committees[0]["id"].as_i64().expect("the demo committee");
     let now = OffsetDateTime::now_utc();
     let item = |name: &str, ceiling: i64| {
@@ -161,9 +137,9 @@ async fn three_officials_open_a_tender_in_the_browser() {
         "opening_at": rfc3339(deadline + time::Duration::seconds(3)),
         "committee": committee,
     });
-    let created = call(p, &http, &centre, "/api/v1/tenders", Some(spec)).await;
+    let created = p.call(&http, &centre, "/api/v1/tenders", Some(spec)).await;
     let id = created["id"].as_str().expect("a tender id").to_string();
-    let tender = call(p, &http, &centre, &format!("/api/v1/tenders/{id}/publish"), Some(json!({}))).await;
+    let tender = p.call(&http, &centre, &format!("/api/v1/tenders/{id}/publish"), Some(json!({}))).await;
     let uscc1 = bid(p, &http, "bidder1", &tender, &[(1, 1_180), (2, 2_999)]).await;
     let uscc2 = bid(p, &http, "bidder2", &tender, &[(1, 990), (2, 3_100)]).await;
 
@@ -260,7 +236,7 @@ async fn three_officials_run_a_key_ceremony_in_their_browsers() {
     let platform = Platform::start().await;
     let p = &platform;
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
-    let centre = api_login(p, &http, "centre").await;
+    let centre = p.api_login(&http, "centre").await;
     let serials: Vec<String> = (1..=3)
         .map(|n| {
             let pem = std::fs::read_to_string(p.demo(&format!("official{n}.pem"))).unwrap();
@@ -268,7 +244,7 @@ async fn three_officials_run_a_key_ceremony_in_their_browsers() {
         })
         .collect();
     let spec = json!({ "name": "浏览器仪式测试委员会", "threshold": 1, "officials": serials });
-    let created = call(p, &http, &centre, "/api/v1/committees", Some(spec)).await;
+    let created = p.call(&http, &centre, "/api/v1/committees", Some(spec)).await;
     let id = created["id"].as_i64().expect("a committee id");
 
     // Each official at their own browser, all at once, as in a real ceremony.
@@ -287,7 +263,7 @@ async fn three_officials_run_a_key_ceremony_in_their_browsers() {
         b.wait("#ceremony-share").await;
     }
     println!("key ceremony of 3 officials (t = 1), each in its own browser: {} ms", t0.elapsed().as_millis());
-    let view = call(p, &http, &centre, &format!("/api/v1/committees/{id}"), None).await;
+    let view = p.call(&http, &centre, &format!("/api/v1/committees/{id}"), None).await;
     assert_eq!(view["status"], "ready", "{view}");
     let key = view["public_key"].as_str().unwrap();
     for (n, done) in keys.iter().enumerate() {

@@ -18,33 +18,6 @@ use sealbid_e2e::{Browser, Platform};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-/// Logs in as the demo person `stem` through the API; returns the session cookie.
-async fn api_login(p: &Platform, http: &reqwest::Client, stem: &str) -> String {
-    let key = keyfile::decrypt(
-        &std::fs::read(p.demo(&format!("{stem}.p8"))).unwrap(),
-        p.demo_password().as_bytes(),
-    )
-    .expect("the demo key opens with the demo password");
-    let chain = std::fs::read_to_string(p.demo(&format!("{stem}.pem"))).unwrap();
-    let pems: Vec<String> =
-        chain.split_inclusive("-----END CERTIFICATE-----\n").map(str::to_string).collect();
-    let out = sealbid_tests::login(http, &p.base, &key, &pems).await;
-    out.cookie.unwrap_or_else(|| panic!("{stem} logs in: {:?}", out.body))
-}
-
-async fn call(p: &Platform, http: &reqwest::Client, cookie: &str, path: &str, body: Option<Value>) -> Value {
-    let url = format!("{}{path}", p.base);
-    let req = match body {
-        Some(b) => http.post(url).json(&b).header("origin", &p.base),
-        None => http.get(url),
-    };
-    let resp = req.header("cookie", cookie).send().await.expect("the API answers");
-    let status = resp.status();
-    let body: Value = resp.json().await.unwrap_or(Value::Null);
-    assert!(status.is_success(), "{path}: HTTP {status}: {body}");
-    body
-}
-
 /// Logs in in the browser with the demo person's key file and certificate.
 async fn browser_login(b: &Browser, p: &Platform, stem: &str) {
     b.click("#nav-login").await;
@@ -88,7 +61,7 @@ fn sample_png(dir: &std::path::Path) -> std::path::PathBuf {
 
 /// Seals a one-item bid for `tender` as demo bidder1 and submits it through the API.
 async fn bid_through_the_api(p: &Platform, http: &reqwest::Client, cookie: &str, tender: &str) {
-    let t = call(p, http, cookie, &format!("/api/v1/tenders/{tender}"), None).await;
+    let t = p.call(http, cookie, &format!("/api/v1/tenders/{tender}"), None).await;
     let key_hex = t["committee_public_key"].as_str().expect("the committee's key");
     let bytes: [u8; threshold_crypto::PK_SIZE] = hex::decode(key_hex).unwrap().try_into().unwrap();
     let committee = threshold_crypto::PublicKey::from_bytes(bytes).unwrap();
@@ -229,20 +202,19 @@ async fn applicant_operator_and_centre_pages_work_end_to_end() {
     let items = b.text("#ct-items").await;
     assert!(items.contains("12.50") && items.contains("0.85"), "ceilings in yuan: {items}");
     let stored =
-        call(p, &http, &api_login(p, &http, "centre").await, &format!("/api/v1/tenders/{tender}"), None)
-            .await;
+        p.call(&http, &p.api_login(&http, "centre").await, &format!("/api/v1/tenders/{tender}"), None).await;
     assert_eq!(stored["items"][0]["ceiling_fen"], 1_250, "{stored}");
     assert_eq!(stored["items"][1]["ceiling_fen"], 85, "{stored}");
-    let bidder = api_login(p, &http, "bidder1").await;
+    let bidder = p.api_login(&http, "bidder1").await;
     bid_through_the_api(p, &http, &bidder, &tender).await;
     wait_text(&b, "#intake-active", |t| t == "1").await;
     b.screenshot("ops-06-centre-intake").await;
     b.click("#logout").await;
 
     // A seal application by the bidder's organisation, through the API.
-    let me = call(p, &http, &bidder, "/api/v1/auth/me", None).await;
+    let me = p.call(&http, &bidder, "/api/v1/auth/me", None).await;
     let seal = json!({ "name": "福建某某制药有限公司合同专用章", "kind": "contract", "holder_serial": me["serial"] });
-    let seal = call(p, &http, &bidder, "/api/v1/seals", Some(seal)).await;
+    let seal = p.call(&http, &bidder, "/api/v1/seals", Some(seal)).await;
     let seal_id = seal["id"].as_i64().unwrap();
 
     // The operator approves and suspends the seal, revokes the new certificate, reads the statistics.
@@ -254,7 +226,7 @@ async fn applicant_operator_and_centre_pages_work_end_to_end() {
     b.click(&format!("tr[data-id='{seal_id}'] .seal-suspend")).await;
     wait_text(&b, &format!("tr[data-id='{seal_id}'] .seal-status"), |t| t.starts_with("已暂停")).await;
     b.screenshot("ops-07-operator-seals").await;
-    let stored = call(p, &http, &bidder, &format!("/api/v1/seals/{seal_id}"), None).await;
+    let stored = p.call(&http, &bidder, &format!("/api/v1/seals/{seal_id}"), None).await;
     assert_eq!(stored["status"], "suspended", "{stored}");
 
     b.click("#nav-op-certificates").await;
@@ -264,7 +236,7 @@ async fn applicant_operator_and_centre_pages_work_end_to_end() {
     assert!(revoked.contains("已吊销证书") && revoked.contains(&serial), "{revoked}");
     b.click("#op-status").await;
     wait_text(&b, "#op-cert-outcome", |t| t.contains("已吊销 (key-compromise")).await;
-    let status = call(p, &http, &bidder, &format!("/api/v1/pki/certificates/{serial}/status"), None).await;
+    let status = p.call(&http, &bidder, &format!("/api/v1/pki/certificates/{serial}/status"), None).await;
     assert_eq!(status["status"], "revoked", "{status}");
     b.wait("#op-expiring-days").await.clear().await.unwrap();
     b.type_into("#op-expiring-days", "400").await;
@@ -324,8 +296,8 @@ async fn wait_sample(b: &Browser) -> u64 {
 /// The demo official `stem` uploads its signed decryption shares for every envelope of `tender`.
 async fn official_shares(p: &Platform, http: &reqwest::Client, stem: &str, tender: &str) {
     use base64ct::{Base64, Encoding};
-    let cookie = api_login(p, http, stem).await;
-    let list = call(p, http, &cookie, &format!("/api/v1/tenders/{tender}/opening/ciphertexts"), None).await;
+    let cookie = p.api_login(http, stem).await;
+    let list = p.call(http, &cookie, &format!("/api/v1/tenders/{tender}/opening/ciphertexts"), None).await;
     let cts: Vec<([u8; 32], threshold_crypto::Ciphertext)> = list["ciphertexts"]
         .as_array()
         .unwrap()
@@ -374,8 +346,8 @@ async fn the_centre_runs_the_opening_and_generates_contracts() {
     let platform = Platform::start().await;
     let p = &platform;
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
-    let centre = api_login(p, &http, "centre").await;
-    let committee = call(p, &http, &centre, "/api/v1/committees", None).await[0]["id"].as_i64().unwrap();
+    let centre = p.api_login(&http, "centre").await;
+    let committee = p.call(&http, &centre, "/api/v1/committees", None).await[0]["id"].as_i64().unwrap();
     let now = OffsetDateTime::now_utc();
     let at = |s: i64| {
         (now + time::Duration::seconds(s)).format(&time::format_description::well_known::Rfc3339).unwrap()
@@ -385,9 +357,9 @@ async fn the_centre_runs_the_opening_and_generates_contracts() {
                     "unit": "盒", "quantity": 1000, "ceiling_fen": 1_250 }],
         "opens_at": at(-60), "deadline": at(15), "opening_at": at(15) });
     let id =
-        call(p, &http, &centre, "/api/v1/tenders", Some(tender)).await["id"].as_str().unwrap().to_string();
-    call(p, &http, &centre, &format!("/api/v1/tenders/{id}/publish"), Some(json!({}))).await;
-    let bidder = api_login(p, &http, "bidder1").await;
+        p.call(&http, &centre, "/api/v1/tenders", Some(tender)).await["id"].as_str().unwrap().to_string();
+    p.call(&http, &centre, &format!("/api/v1/tenders/{id}/publish"), Some(json!({}))).await;
+    let bidder = p.api_login(&http, "bidder1").await;
     bid_through_the_api(p, &http, &bidder, &id).await;
 
     let b = Browser::start().await;
@@ -423,7 +395,7 @@ async fn the_centre_runs_the_opening_and_generates_contracts() {
     b.click("#ct-contracts").await;
     let made = wait_text(&b, "#ct-outcome", |t| t.starts_with("已生成合同")).await;
     assert!(made.contains(&id), "{made}");
-    let contracts = call(p, &http, &centre, "/api/v1/contracts", None).await;
+    let contracts = p.call(&http, &centre, "/api/v1/contracts", None).await;
     assert!(contracts.to_string().contains(&id), "{contracts}");
     b.screenshot("ops-11-centre-contracts").await;
 
