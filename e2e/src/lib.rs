@@ -279,6 +279,57 @@ impl Browser {
         self.wait(css).await.send_keys(text).await.unwrap_or_else(|e| panic!("type into {css}: {e}"));
     }
 
+    /// Waits until the text of `css` satisfies `ok` (up to [`PAGE_TIMEOUT`]); returns it.
+    pub async fn wait_text(&self, css: &str, ok: impl Fn(&str) -> bool) -> String {
+        let until = std::time::Instant::now() + PAGE_TIMEOUT;
+        let mut last = String::new();
+        while std::time::Instant::now() < until {
+            if let Ok(e) = self.client.find(Locator::Css(css)).await {
+                last = e.text().await.unwrap_or_default();
+                if ok(&last) {
+                    return last;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        let _ = self.screenshot("failure").await;
+        panic!("{css} never showed what was expected; last: {last:?}");
+    }
+
+    /// How many elements match `css` now (no waiting).
+    pub async fn count(&self, css: &str) -> usize {
+        self.client.find_all(Locator::Css(css)).await.map(|v| v.len()).unwrap_or(0)
+    }
+
+    /// Logs in with a key file and certificate chain file and `password`:
+    /// goes to the login page if not there, chooses both files, types the
+    /// password and waits for the certificate page. Returns the name shown.
+    pub async fn login_with_files(&self, key: &Path, chain: &Path, password: &str) -> String {
+        if self.count("#login-page").await == 0 {
+            self.click("#nav-login").await;
+        }
+        self.type_into("#key-file", &key.display().to_string()).await;
+        self.type_into("#cert-file", &chain.display().to_string()).await;
+        self.wait("#key-file-ok").await;
+        self.wait("#cert-file-ok").await;
+        self.wait("#password").await.clear().await.expect("the password field clears");
+        self.type_into("#password", password).await;
+        self.click("#login-button").await;
+        self.text("#cert-name").await
+    }
+
+    /// Logs in as the demo person `stem` (`bidder1`, `centre`, …) of `p`; returns the name shown.
+    pub async fn login_demo(&self, p: &Platform, stem: &str) -> String {
+        let (key, chain) = (p.demo(&format!("{stem}.p8")), p.demo(&format!("{stem}.pem")));
+        self.login_with_files(&key, &chain, &p.demo_password()).await
+    }
+
+    /// Logs out and waits for the login page.
+    pub async fn logout(&self) {
+        self.click("#logout").await;
+        self.wait("#login-page").await;
+    }
+
     /// Saves a PNG screenshot as `e2e/artifacts/NAME.png`.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         let png = self.client.screenshot().await.expect("a screenshot");
