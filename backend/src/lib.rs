@@ -22,6 +22,7 @@ pub mod documents;
 pub mod filings;
 pub mod lifecycle;
 pub mod opening;
+pub mod organisations;
 pub mod people;
 pub mod pki;
 pub mod platform;

@@ -2,7 +2,8 @@
 //! and on PostgreSQL: apply → approve → login → revoke → login refused;
 //! rejection with a reason the applicant sees; input checks naming the
 //! field; every route × every role; unlock of a lockout; the expiring list;
-//! and every state change audited while `sealbid audit verify` passes.
+//! and every state change audited while `sealbid audit verify` passes; the
+//! organisations the issued certificates recorded, listed by kind.
 //!
 //! The operator's own certificate is issued in setup with the real
 //! `sealbid ca issue` against the server's data directory.
@@ -11,6 +12,7 @@ use reqwest::StatusCode;
 use sealbid_crypto::PrivateKey;
 use sealbid_crypto::pki::{CertSerial, Certificate, Crl, Csr, Role, SubjectInfo};
 use sealbid_tests::auth::{challenge, post_login};
+use sealbid_tests::bidding::enrol;
 use sealbid_tests::{Engine, LoginAttempt, TestServer, login, on_both_engines};
 use serde_json::{Value, json};
 
@@ -21,6 +23,7 @@ on_both_engines!(
     every_route_for_every_role,
     operator_unlock_clears_a_lockout,
     expiring_lists_only_certificates_due_within_the_window,
+    organisations_are_listed_by_kind_to_anyone_logged_in,
 );
 
 const USCC: &str = "91350100M000100Y43";
@@ -383,5 +386,45 @@ async fn expiring_lists_only_certificates_due_within_the_window(engine: Engine) 
     let (_, body) = get(&s, "/api/v1/certificates/expiring?days=30", Some(&op)).await;
     assert!(!listed(&body).contains(&soon), "{body}");
     audit_verify_passes(&s);
+    s.stop().await;
+}
+
+async fn organisations_are_listed_by_kind_to_anyone_logged_in(engine: Engine) {
+    let s = TestServer::start(engine).await;
+    let path = "/api/v1/organisations";
+    let (st, body) = get(&s, path, None).await;
+    assert_eq!(st, StatusCode::UNAUTHORIZED, "{body}");
+    let (op, _) = logged_in(&s, "operator").await;
+    let (st, none) = get(&s, path, Some(&op)).await;
+    assert_eq!((st, none), (StatusCode::OK, json!([])), "no unit has a certificate yet");
+
+    let maker = enrol(&s, &op, "bidder", "投标 甲", 21, "manufacturer").await;
+    let hospital = enrol(&s, &op, "hospital", "医院 甲", 30, "hospital").await;
+    // Any logged-in user may read the list: a bidder here.
+    let (st, all) = get(&s, path, Some(&maker.cookie)).await;
+    assert_eq!(st, StatusCode::OK, "{all}");
+    let listed: Vec<(&str, &str, &str)> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| (o["uscc"].as_str().unwrap(), o["name"].as_str().unwrap(), o["kind"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        listed,
+        [(maker.uscc.as_str(), "单位21", "manufacturer"), (hospital.uscc.as_str(), "单位30", "hospital")],
+        "by name: {all}"
+    );
+    assert!(all[0].get("address").is_none() && all[0].get("phone").is_none(), "only public fields: {all}");
+    let (st, hospitals) = get(&s, &format!("{path}?kind=hospital"), Some(&maker.cookie)).await;
+    assert_eq!(st, StatusCode::OK, "{hospitals}");
+    assert_eq!(hospitals, json!([{ "uscc": hospital.uscc, "name": "单位30", "kind": "hospital" }]));
+
+    let (st, bad) = get(&s, &format!("{path}?kind=pharmacy"), Some(&maker.cookie)).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{bad}");
+    let message = bad["message"].as_str().unwrap_or_default();
+    assert!(message.contains("pharmacy") && message.contains("hospital"), "{bad}");
+    let (st, bad) = get(&s, &format!("{path}?colour=red"), Some(&maker.cookie)).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{bad}");
+    assert!(bad["message"].as_str().unwrap_or_default().contains("colour"), "{bad}");
     s.stop().await;
 }

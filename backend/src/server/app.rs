@@ -186,6 +186,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::documents::router())
         .merge(crate::filings::router())
         .merge(crate::stats::router())
+        .merge(crate::organisations::router())
         .method_not_allowed_fallback(method_not_allowed)
         .fallback(super::web::fallback);
     let routes = match &state.db {
