@@ -11,7 +11,7 @@ use super::sessions::Doc;
 use super::signing::{self, FinishBody, PrepareBody, Target, batch_outcome};
 use super::store::{self, ContractRow, Signed};
 use super::{Party, contract_id, find, my_turn};
-use crate::audit;
+use crate::audit::NewEvent;
 use crate::auth::{CurrentUser, SessionUser, require};
 use crate::authority::{now, rfc3339};
 use crate::server::{ApiError, ApiJson, AppState};
@@ -158,11 +158,16 @@ async fn finish_one(
     let rev = store::next_rev(&s.db, c.id).await?;
     let uscc = user.uscc.clone().unwrap_or_default();
     let commit = Signed { session: &x, status: (&c.status, next), rev, pdf: &signed, signer_uscc: &uscc };
-    if !store::commit_signature(&s.db, &commit, &rfc3339(now())).await? {
-        return Err(ApiError::Conflict(format!("contract {} changed meanwhile; prepare again", c.id)));
-    }
     let details =
         json!({ "session": x.id, "seal": x.seal_id, "party": party.as_str(), "rev": rev, "status": next });
-    audit::record(&s.db, &user.serial, "contract.signed", c.id.to_string(), details).await?;
+    let event = NewEvent {
+        actor: user.serial.clone(),
+        action: "contract.signed".into(),
+        subject: c.id.to_string(),
+        details,
+    };
+    if !store::commit_signature(&s.db, &commit, &rfc3339(now()), event).await? {
+        return Err(ApiError::Conflict(format!("contract {} changed meanwhile; prepare again", c.id)));
+    }
     find(s, c.id).await
 }

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use super::store::{self, ContractRow, NewContract};
 use super::{Party, contract_id, find, my_turn, readable};
-use crate::audit;
+use crate::audit::NewEvent;
 use crate::auth::{CentreUser, CurrentUser, require};
 use crate::authority::{now, rfc3339};
 use crate::server::{ApiError, ApiJson, AppState};
@@ -143,11 +143,7 @@ pub(super) async fn generate(
     };
     let mut out = Vec::new();
     for id in ids {
-        let c = find(&s, id).await?;
-        let details = json!({ "tender": c.tender_id, "seller": c.seller_uscc, "buyer": c.buyer_uscc,
-                              "number": c.number });
-        audit::record(&s.db, by, "contract.generated", id.to_string(), details).await?;
-        out.push(c);
+        out.push(find(&s, id).await?);
     }
     Ok((StatusCode::CREATED, Json(out)))
 }
@@ -197,6 +193,11 @@ pub(super) async fn pdf(
     Ok(([(CONTENT_TYPE, "application/pdf")], pdf).into_response())
 }
 
+/// The audit event of a change to contract `id`.
+fn event(actor: &str, action: &str, id: i64, details: Value) -> NewEvent {
+    NewEvent { actor: actor.to_string(), action: action.to_string(), subject: id.to_string(), details }
+}
+
 /// A refusal's reason.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -218,13 +219,12 @@ pub(super) async fn refuse(
     if reason.is_empty() || reason.chars().count() > 500 {
         return Err(ApiError::BadRequest("reason: required, at most 500 characters".into()));
     }
-    if !store::set_status(&s.db, c.id, (&c.status, c.current_rev), "refused", Some(reason), &rfc3339(now()))
-        .await?
-    {
+    let details = json!({ "party": party.as_str(), "status_was": c.status, "reason": reason });
+    let event = event(&current.user.serial, "contract.refused", c.id, details);
+    let (was, to) = ((c.status.as_str(), c.current_rev), ("refused", Some(reason)));
+    if !store::set_status(&s.db, c.id, was, to, &rfc3339(now()), event).await? {
         return Err(ApiError::Conflict(format!("contract {} changed meanwhile; reload it", c.id)));
     }
-    let details = json!({ "party": party.as_str(), "status_was": c.status, "reason": reason });
-    audit::record(&s.db, &current.user.serial, "contract.refused", c.id.to_string(), details).await?;
     Ok(Json(find(&s, c.id).await?))
 }
 
@@ -257,10 +257,11 @@ pub(super) async fn void(
     let previous = store::previous_rev(&s.db, c.id, c.current_rev)
         .await?
         .ok_or_else(|| anyhow::anyhow!("contract {} has no revision before {}", c.id, c.current_rev))?;
-    if !store::void(&s.db, c.id, (&c.status, c.current_rev), (back, previous), &rfc3339(now())).await? {
+    let details = json!({ "voided_rev": c.current_rev, "current_rev": previous, "status": back });
+    let event = event(&u.serial, "contract.signature.voided", c.id, details);
+    if !store::void(&s.db, c.id, (&c.status, c.current_rev), (back, previous), &rfc3339(now()), event).await?
+    {
         return Err(ApiError::Conflict(format!("contract {} changed meanwhile; reload it", c.id)));
     }
-    let details = json!({ "voided_rev": c.current_rev, "current_rev": previous, "status": back });
-    audit::record(&s.db, &u.serial, "contract.signature.voided", c.id.to_string(), details).await?;
     Ok(Json(find(&s, c.id).await?))
 }

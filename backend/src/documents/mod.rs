@@ -24,8 +24,10 @@
 //! signer, its live certificate, its signing switch and the seal again,
 //! time-stamps the signature value, embeds it, verifies the result and only
 //! then commits the new revision, in one transaction with the contract's
-//! state. Sessions live in the database, so any server process can finish
-//! what another prepared. Every step is audited. The signing steps that do
+//! state and the audit event. Sessions live in the database, so any server
+//! process can finish what another prepared. Every step is audited; every
+//! change of a contract (generation, signature, refusal, voiding) commits
+//! with its audit event or not at all. The signing steps that do
 //! not depend on the kind of document are [`signing`], shared with
 //! [`crate::filings`].
 

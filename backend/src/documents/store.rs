@@ -1,11 +1,14 @@
 //! The `contracts` and `contract_revisions` tables, the commit of a contract
 //! signature, and the organisations contracts name. (Signing sessions are in
-//! [`super::sessions`].)
+//! [`super::sessions`].) Every change of a contract's state commits in one
+//! transaction with its audit event: a change is recorded, or neither is.
 
 use anyhow::{Context, Result};
 use serde::Serialize;
 
 use super::sessions::Session;
+use crate::audit::NewEvent;
+use crate::audit::chain::append_in;
 use crate::db::Db;
 use crate::with_pool;
 
@@ -88,7 +91,8 @@ pub async fn organisation(db: &Db, uscc: &str) -> Result<Option<(String, String,
         .context("cannot read the organisation")
 }
 
-/// Stores contracts with their revision 0, all or none; returns their ids,
+/// Stores contracts with their revision 0 and a `contract.generated` audit
+/// event each, all or none; returns their ids,
 /// or None if one of them exists already.
 pub async fn insert_all(db: &Db, all: &[NewContract], by: &str, now: &str) -> Result<Option<Vec<i64>>> {
     let exists =
@@ -106,16 +110,21 @@ pub async fn insert_all(db: &Db, all: &[NewContract], by: &str, now: &str) -> Re
             let n: i64 = sqlx::query_scalar(exists).bind(&c.tender_id).bind(&c.seller_uscc)
                 .bind(&c.buyer_uscc).fetch_one(&mut *tx).await?;
             if n > 0 {
-                return Ok(None);
+                return anyhow::Ok(None);
             }
             let id: i64 = sqlx::query_scalar(insert).bind(&c.number).bind(&c.tender_id).bind(&c.seller_uscc)
                 .bind(&c.buyer_uscc).bind(&c.model).bind(&c.places).bind(by).bind(now)
                 .fetch_one(&mut *tx).await?;
             sqlx::query(revision).bind(id).bind(&c.pdf).bind(now).execute(&mut *tx).await?;
+            let details = serde_json::json!({ "tender": c.tender_id, "seller": c.seller_uscc,
+                                              "buyer": c.buyer_uscc, "number": c.number });
+            let event = NewEvent { actor: by.to_string(), action: "contract.generated".into(),
+                                   subject: id.to_string(), details };
+            append_in!(tx, event)?;
             ids.push(id);
         }
         tx.commit().await?;
-        Ok::<_, sqlx::Error>(Some(ids))
+        anyhow::Ok(Some(ids))
     }.await)
     .context("cannot store the contracts")
 }
@@ -150,31 +159,43 @@ pub async fn pdf(db: &Db, id: i64, rev: i64) -> Result<Option<Vec<u8>>> {
 }
 
 /// Sets the status (and reason) if the contract is still at `status_was` and
-/// `rev_was`; false otherwise.
+/// `rev_was`, with its audit `event` in the same transaction; false otherwise
+/// (and nothing is written).
 pub async fn set_status(
     db: &Db,
     id: i64,
     (status_was, rev_was): (&str, i64),
-    status: &str,
-    reason: Option<&str>,
+    (status, reason): (&str, Option<&str>),
     now: &str,
+    event: NewEvent,
 ) -> Result<bool> {
     let sql = "UPDATE contracts SET status = $4, reason = $5, updated_at = $6 \
                WHERE id = $1 AND status = $2 AND current_rev = $3";
-    let n = with_pool!(db, p => sqlx::query(sql).bind(id).bind(status_was).bind(rev_was).bind(status)
-        .bind(reason).bind(now).execute(p).await.map(|r| r.rows_affected()))
-    .context("cannot change the contract")?;
-    Ok(n == 1)
+    let _gate = db.write_gate().await?;
+    with_pool!(db, p => async {
+        let mut tx = p.begin().await?;
+        let n = sqlx::query(sql).bind(id).bind(status_was).bind(rev_was).bind(status).bind(reason).bind(now)
+            .execute(&mut *tx).await?.rows_affected();
+        if n != 1 {
+            return anyhow::Ok(false);
+        }
+        append_in!(tx, event)?;
+        tx.commit().await?;
+        anyhow::Ok(true)
+    }.await)
+    .context("cannot change the contract")
 }
 
 /// Voids revision `rev`: the contract goes back to `back_to` with `status`,
-/// if it is still at `(status_was, rev)`; false otherwise.
+/// if it is still at `(status_was, rev)`, with its audit `event` in the same
+/// transaction; false otherwise (and nothing is written).
 pub async fn void(
     db: &Db,
     id: i64,
     (status_was, rev): (&str, i64),
     (status, back_to): (&str, i64),
     now: &str,
+    event: NewEvent,
 ) -> Result<bool> {
     let update = "UPDATE contracts SET status = $4, current_rev = $5, updated_at = $6 \
                   WHERE id = $1 AND status = $2 AND current_rev = $3";
@@ -185,11 +206,12 @@ pub async fn void(
         let n = sqlx::query(update).bind(id).bind(status_was).bind(rev).bind(status).bind(back_to).bind(now)
             .execute(&mut *tx).await?.rows_affected();
         if n != 1 {
-            return Ok(false);
+            return anyhow::Ok(false);
         }
         sqlx::query(mark).bind(id).bind(rev).bind(now).execute(&mut *tx).await?;
+        append_in!(tx, event)?;
         tx.commit().await?;
-        Ok::<_, sqlx::Error>(true)
+        anyhow::Ok(true)
     }.await)
     .context("cannot void the signature")
 }
@@ -221,8 +243,9 @@ pub struct Signed<'a> {
 
 /// Commits a signature in one transaction: the new revision, the contract's
 /// status and current revision (only if still at the session's base and the
-/// old status), the session used up. False if anything moved meanwhile.
-pub async fn commit_signature(db: &Db, x: &Signed<'_>, now: &str) -> Result<bool> {
+/// old status), the session used up, and its audit `event`. False if
+/// anything moved meanwhile (and nothing is written).
+pub async fn commit_signature(db: &Db, x: &Signed<'_>, now: &str, event: NewEvent) -> Result<bool> {
     let session = "UPDATE signing_sessions SET used_at = $2 WHERE id = $1 AND used_at IS NULL";
     let contract = "UPDATE contracts SET status = $4, current_rev = $5, updated_at = $6 \
                     WHERE id = $1 AND status = $2 AND current_rev = $3";
@@ -236,12 +259,13 @@ pub async fn commit_signature(db: &Db, x: &Signed<'_>, now: &str) -> Result<bool
         let b = sqlx::query(contract).bind(s.doc_id).bind(x.status.0).bind(s.base_rev).bind(x.status.1)
             .bind(x.rev).bind(now).execute(&mut *tx).await?.rows_affected();
         if a != 1 || b != 1 {
-            return Ok(false);
+            return anyhow::Ok(false);
         }
         sqlx::query(revision).bind(s.doc_id).bind(x.rev).bind(x.pdf).bind(&s.signer_serial)
             .bind(x.signer_uscc).bind(s.seal_id).bind(now).execute(&mut *tx).await?;
+        append_in!(tx, event)?;
         tx.commit().await?;
-        Ok::<_, sqlx::Error>(true)
+        anyhow::Ok(true)
     }.await)
     .context("cannot store the signature")
 }
