@@ -28,6 +28,7 @@ pub mod components;
 pub mod i18n;
 pub mod keystore;
 pub mod money;
+pub mod orgs;
 pub mod pages;
 pub mod session;
 

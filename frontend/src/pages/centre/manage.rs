@@ -14,6 +14,7 @@ use crate::api::{self, ApiError};
 use crate::components::{Busy, ErrorBox, field_value};
 use crate::i18n::Lang;
 use crate::money::fen_to_yuan;
+use crate::orgs::{self, Names, Organisation, use_names};
 use crate::pages::bid::TenderDetail;
 use crate::pages::operator::outcome_html;
 use crate::pages::tenders::status_name;
@@ -65,7 +66,7 @@ fn progress_html(p: &Value, lang: Lang) -> Html {
 }
 
 /// The published results' winners per item.
-fn results_html(r: &Value, lang: Lang) -> Html {
+fn results_html(r: &Value, names: &Names, lang: Lang) -> Html {
     let doc: Value = r["document"].as_str().and_then(|d| serde_json::from_str(d).ok()).unwrap_or_default();
     let items = doc["evaluation"]["items"].as_array().cloned().unwrap_or_default();
     html! { <>
@@ -78,7 +79,7 @@ fn results_html(r: &Value, lang: Lang) -> Html {
                 let first = ranking.first().cloned().unwrap_or_default();
                 html! { <tr><td>{ it["no"].to_string() }</td><td>{ it["generic_name"].as_str().unwrap_or_default() }</td>
                     <td class="num">{ fen_to_yuan(it["ceiling_fen"].as_u64().unwrap_or(0)) }</td>
-                    <td>{ first["bidder"].as_str().unwrap_or("—") }</td>
+                    <td>{ first["bidder"].as_str().map(|b| names.label(b)).unwrap_or_else(|| "—".into()) }</td>
                     <td class="num">{ first["price_fen"].as_u64().map(fen_to_yuan).unwrap_or_default() }</td><td class="num">{ ranking.len() }</td></tr> }
             }) }</tbody>
         </table>
@@ -97,6 +98,14 @@ pub fn centre_tender_page(props: &ManageProps) -> Html {
     let results = use_state(|| None::<Value>);
     let outcome = use_state(|| None::<Result<String, String>>);
     let busy = use_state(|| None::<String>);
+    let names = use_names();
+    let hospitals = use_state(|| None::<Result<Vec<Organisation>, ApiError>>);
+    {
+        let hospitals = hospitals.clone();
+        use_effect_with((), move |_| {
+            spawn_local(async move { hospitals.set(Some(orgs::list(Some("hospital")).await)) });
+        });
+    }
     {
         let (detail, id) = (detail.clone(), props.id.clone());
         use_effect_with((id, *reload), move |(id, _)| {
@@ -221,10 +230,10 @@ pub fn centre_tender_page(props: &ManageProps) -> Html {
             </> }
             if let Some(r) = &*results { <>
                 <h2>{ lang.t("中选结果", "Results") }</h2>
-                { results_html(r, lang) }
+                { results_html(r, &names, lang) }
                 <h2>{ lang.t("生成合同", "Contracts") }</h2>
                 <div class="actions">
-                    <label class="inline">{ lang.t("采购医疗机构统一社会信用代码", "Buying hospital's credit code") }<input type="text" id="ct-buyer" /></label>
+                    { buyer_select(&hospitals, lang) }
                     <button type="button" id="ct-contracts" disabled={busy.is_some()} onclick={post("contracts", contracts_body, ("已生成合同", "Contracts generated"))}>{ lang.t("生成合同", "Generate the contracts") }</button>
                 </div>
             </> }
@@ -250,10 +259,31 @@ fn amendment() -> Result<Value, &'static str> {
     Ok(body)
 }
 
+/// The buying hospital, chosen from the hospitals registered on the platform.
+fn buyer_select(hospitals: &Option<Result<Vec<Organisation>, ApiError>>, lang: Lang) -> Html {
+    match hospitals {
+        None => {
+            html! { <Busy what={Some(lang.t("正在读取医疗机构…", "Loading the hospitals…").to_string())} /> }
+        }
+        Some(Err(e)) => html! { <ErrorBox error={Some(e.to_string())} /> },
+        Some(Ok(list)) if list.is_empty() => html! {
+            <p class="warn" id="ct-no-hospital">{ lang.t("平台上还没有已登记的医疗机构（医疗机构取得证书后即登记）。", "No hospital is registered on the platform yet (a hospital is registered when it is issued a certificate).") }</p>
+        },
+        Some(Ok(list)) => html! {
+            <label class="inline">{ lang.t("采购医疗机构", "Buying hospital") }
+                <select id="ct-buyer">
+                    <option value="" selected=true>{ lang.t("请选择…", "Choose…") }</option>
+                    { for list.iter().map(|h| html! {
+                        <option key={h.uscc.clone()} value={h.uscc.clone()}>{ format!("{}（{}）", h.name, h.uscc) }</option> }) }
+                </select></label>
+        },
+    }
+}
+
 fn contracts_body() -> Result<Value, &'static str> {
     let buyer = field_value("ct-buyer").trim().to_string();
     if buyer.is_empty() {
-        return Err("请填写采购医疗机构的统一社会信用代码 / enter the hospital's credit code");
+        return Err("请选择采购医疗机构 / choose the buying hospital");
     }
     Ok(json!({ "buyer_uscc": buyer }))
 }

@@ -11,6 +11,7 @@ use crate::api::{self, ApiError};
 use crate::components::{Busy, ErrorBox};
 use crate::i18n::Lang;
 use crate::money::fen_to_yuan;
+use crate::orgs::{Names, use_names};
 use crate::pages::show_time_text;
 
 /// The signed results as served.
@@ -96,13 +97,13 @@ pub struct Rejected {
 }
 
 /// The price chart of one item: a bar per quote, the ceiling as a line.
-pub fn price_chart(it: &ItemResult, lang: Lang) -> Html {
+pub fn price_chart(it: &ItemResult, names: &Names, lang: Lang) -> Html {
     let mut bars: Vec<(String, u64, &'static str)> = it
         .ranking
         .iter()
-        .map(|r| (r.bidder.clone(), r.price_fen, if r.rank == 1 { "bar win" } else { "bar" }))
+        .map(|r| (names.short(&r.bidder), r.price_fen, if r.rank == 1 { "bar win" } else { "bar" }))
         .collect();
-    bars.extend(it.rejected.iter().filter_map(|r| Some((r.bidder.clone(), r.price_fen?, "bar over"))));
+    bars.extend(it.rejected.iter().filter_map(|r| Some((names.short(&r.bidder), r.price_fen?, "bar over"))));
     let max = bars.iter().map(|b| b.1).max().unwrap_or(0).max(it.ceiling_fen).max(1) as f64;
     let (left, width, row) = (170.0, 380.0, 26.0);
     let height = row * bars.len().max(1) as f64 + 30.0;
@@ -128,26 +129,26 @@ pub fn price_chart(it: &ItemResult, lang: Lang) -> Html {
     }
 }
 
-fn item_view(it: &ItemResult, lang: Lang) -> Html {
+fn item_view(it: &ItemResult, names: &Names, lang: Lang) -> Html {
     let winner = it.ranking.first();
     html! {
         <div class="item-result" id={format!("item-{}", it.no)}>
             <h3>{ format!("{} {} · {} · {} {} {}", lang.t("品目", "Item"), it.no, it.generic_name,
                 lang.t("最高限价", "ceiling"), fen_to_yuan(it.ceiling_fen), lang.t("元", "yuan")) }</h3>
             <p class="winner" id={format!("winner-{}", it.no)}>{ match winner {
-                Some(w) => format!("{}{}（{} {}）", lang.t("中选：", "Winner: "), w.bidder, fen_to_yuan(w.price_fen), lang.t("元", "yuan")),
+                Some(w) => format!("{}{}（{} {}）", lang.t("中选：", "Winner: "), names.label(&w.bidder), fen_to_yuan(w.price_fen), lang.t("元", "yuan")),
                 None => lang.t("无有效报价", "no valid quote").to_string(),
             } }</p>
-            { price_chart(it, lang) }
+            { price_chart(it, names, lang) }
             <table class="list"><thead><tr>
-                <th>{ lang.t("排名", "Rank") }</th><th>{ lang.t("投标人（统一社会信用代码）", "Bidder (USCC)") }</th>
+                <th>{ lang.t("排名", "Rank") }</th><th>{ lang.t("投标人（统一社会信用代码）", "Bidder (credit code)") }</th>
                 <th>{ lang.t("单价（元）", "Unit price (yuan)") }</th><th>{ lang.t("接收时间（北京时间）", "Received (Beijing time)") }</th>
             </tr></thead><tbody>
                 { for it.ranking.iter().map(|r| html! { <tr>
-                    <td>{ r.rank }</td><td>{ &r.bidder }</td><td class="num">{ fen_to_yuan(r.price_fen) }</td>
+                    <td>{ r.rank }</td><td>{ names.label(&r.bidder) }</td><td class="num">{ fen_to_yuan(r.price_fen) }</td>
                     <td>{ show_time_text(&r.received_at) }</td></tr> }) }
                 { for it.rejected.iter().map(|r| html! { <tr class="warn">
-                    <td>{ "—" }</td><td>{ &r.bidder }</td><td class="num">{ r.price_fen.map(fen_to_yuan).unwrap_or_default() }</td>
+                    <td>{ "—" }</td><td>{ names.label(&r.bidder) }</td><td class="num">{ r.price_fen.map(fen_to_yuan).unwrap_or_default() }</td>
                     <td>{ &r.reason }</td></tr> }) }
             </tbody></table>
         </div>
@@ -165,6 +166,7 @@ pub struct ResultsProps {
 #[component(ResultsView)]
 pub fn results_view(props: &ResultsProps) -> Html {
     let lang = use_context::<Lang>().unwrap_or_default();
+    let names = use_names();
     let loaded = use_state(|| None::<Result<(ResultsDoc, String), String>>);
     let verdict = use_state(|| None::<Result<String, String>>);
     {
@@ -204,13 +206,13 @@ pub fn results_view(props: &ResultsProps) -> Html {
             } }
             <p class="hint">{ format!("{}{} · {}{}", lang.t("已解密投标：", "Bids opened: "), doc.evaluation.bids,
                 lang.t("发布时间（北京时间）：", "published (Beijing time): "), show_time_text(&at)) }</p>
-            { for doc.evaluation.items.iter().map(|it| item_view(it, lang)) }
+            { for doc.evaluation.items.iter().map(|it| item_view(it, &names, lang)) }
             <h3>{ lang.t("无效投标", "Invalid bids") }</h3>
             if doc.evaluation.invalid_bids.is_empty() {
                 <p id="invalid-bids" class="hint">{ lang.t("无", "None") }</p>
             } else {
                 <table class="list" id="invalid-bids"><tbody>{ for doc.evaluation.invalid_bids.iter().map(|r| html! {
-                    <tr><td>{ &r.bidder }</td><td>{ &r.reason }</td></tr> }) }</tbody></table>
+                    <tr><td>{ names.label(&r.bidder) }</td><td>{ &r.reason }</td></tr> }) }</tbody></table>
             }
             <h3>{ lang.t("解密份额有误的委员", "Officials with bad shares") }</h3>
             if doc.officials_with_bad_shares.is_empty() {
