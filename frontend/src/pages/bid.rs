@@ -1,12 +1,16 @@
 //! Sealing and submitting a bid in the browser, exactly as `sealbid bid seal`
-//! and `sealbid bid submit` do it, and checking the receipt that comes back.
-//! No user interface here: [`super::tender`] calls these.
+//! and `sealbid bid submit` do it, replacing or withdrawing it with a signed
+//! request, and checking the receipt that comes back. No user interface
+//! here: [`super::tender`] calls these.
 
 use std::collections::BTreeMap;
 
 use base64ct::{Base64, Encoding};
 use gloo::storage::{LocalStorage, Storage};
-use sealbid_crypto::envelope::{BidDocument, BidItem, PriceFen, Receipt, TenderId, seal_bid};
+use sealbid_crypto::Uscc;
+use sealbid_crypto::envelope::{
+    BidAction, BidDocument, BidItem, BidRequest, PriceFen, Receipt, TenderId, seal_bid,
+};
 use sealbid_crypto::pki::{Certificate, Crl, Usage, verify_chain};
 use sealbid_crypto::threshold_crypto;
 use serde::{Deserialize, Serialize};
@@ -87,12 +91,7 @@ pub fn seal(
     let tender_id = TenderId::parse(&tender.id).map_err(|e| e.to_string())?;
     let committee =
         committee_key(tender.committee_public_key.as_deref().ok_or("the tender has no committee key yet")?)?;
-    let uscc = identity
-        .cert
-        .subject_info()
-        .map_err(|e| e.to_string())?
-        .uscc
-        .ok_or("your certificate names no organisation code (USCC)")?;
+    let uscc = bidder_uscc(identity)?;
     let items = prices
         .iter()
         .map(|(&item, &fen)| Ok(BidItem { item, unit_price: PriceFen::new(fen).map_err(|e| e.to_string())? }))
@@ -106,7 +105,17 @@ pub fn seal(
     })
 }
 
-/// A receipt as the server gave it, kept in the browser per tender.
+/// The organisation code the user's certificate names.
+fn bidder_uscc(identity: &Identity) -> Result<Uscc, String> {
+    identity
+        .cert
+        .subject_info()
+        .map_err(|e| e.to_string())?
+        .uscc
+        .ok_or_else(|| "your certificate names no organisation code (USCC)".to_string())
+}
+
+/// A receipt as the server gave it, kept in the browser per tender and certificate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct KeptReceipt {
     /// The bid's id.
@@ -120,18 +129,23 @@ pub struct KeptReceipt {
 }
 
 impl KeptReceipt {
-    fn storage_key(tender: &str) -> String {
-        format!("sealbid.receipt.{tender}")
+    fn storage_key(tender: &str, owner: &str) -> String {
+        format!("sealbid.receipt.{tender}.{owner}")
     }
 
-    /// The receipt kept for `tender`, if any.
-    pub fn load(tender: &str) -> Option<Self> {
-        LocalStorage::get(Self::storage_key(tender)).ok()
+    /// The receipt kept for `tender` by the certificate `owner` (serial), if any.
+    pub fn load(tender: &str, owner: &str) -> Option<Self> {
+        LocalStorage::get(Self::storage_key(tender, owner)).ok()
     }
 
-    /// Keeps it for `tender`.
-    pub fn save(&self, tender: &str) {
-        let _ = LocalStorage::set(Self::storage_key(tender), self);
+    /// Keeps it for `tender` and `owner`.
+    pub fn save(&self, tender: &str, owner: &str) {
+        let _ = LocalStorage::set(Self::storage_key(tender, owner), self);
+    }
+
+    /// Forgets the receipt kept for `tender` and `owner` (after a withdrawal).
+    pub fn forget(tender: &str, owner: &str) {
+        LocalStorage::delete(Self::storage_key(tender, owner));
     }
 
     /// The receipt's DER bytes.
@@ -147,6 +161,72 @@ pub async fn submit(tender: &str, sealed: &Sealed) -> Result<KeptReceipt, ApiErr
         return Err(ApiError::local("bad_receipt", "the server's receipt names another envelope"));
     }
     Ok(kept)
+}
+
+/// One of the bidder's bids for a tender (`GET /api/v1/tenders/{id}/bids/mine`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct MyBid {
+    /// The bid's id.
+    pub id: i64,
+    /// Hex SM3 of the envelope.
+    pub envelope_hash: String,
+    /// `active`, `replaced`, `withdrawn` or `invalidated`.
+    pub status: String,
+    /// The tender version it was made under.
+    pub tender_version: i64,
+    /// Received, RFC 3339.
+    pub received_at: String,
+    /// The bid it replaced.
+    pub replaces: Option<i64>,
+}
+
+#[derive(Deserialize)]
+struct Mine {
+    bids: Vec<MyBid>,
+}
+
+/// The bidder's bids for `tender`, oldest first.
+pub async fn mine(tender: &str) -> Result<Vec<MyBid>, ApiError> {
+    Ok(api::get::<Mine>(&format!("/api/v1/tenders/{tender}/bids/mine")).await?.bids)
+}
+
+/// A signed request about the active envelope `target` (hex), base64.
+fn request(tender: &str, target: &str, action: BidAction, identity: &Identity) -> Result<String, ApiError> {
+    let bad = |e: String| ApiError::local("bad_request", e);
+    let target: [u8; 32] = hex::decode(target)
+        .ok()
+        .and_then(|h| h.try_into().ok())
+        .ok_or_else(|| bad("the active bid's envelope hash is damaged".into()))?;
+    let tender = TenderId::parse(tender).map_err(|e| bad(e.to_string()))?;
+    let uscc = bidder_uscc(identity).map_err(bad)?;
+    let req = BidRequest::create(tender, uscc, target, action, OffsetDateTime::now_utc(), &identity.key)
+        .and_then(|r| r.encode())
+        .map_err(|e| bad(e.to_string()))?;
+    Ok(Base64::encode_string(&req))
+}
+
+/// Replaces the active envelope `target` (hex) by `sealed`; the answer carries the new receipt.
+pub async fn replace(
+    tender: &str,
+    target: &str,
+    sealed: &Sealed,
+    identity: &Identity,
+) -> Result<KeptReceipt, ApiError> {
+    let request = request(tender, target, BidAction::Replace { replacement: sealed.hash }, identity)?;
+    let body = serde_json::json!({ "request": request, "envelope": Base64::encode_string(&sealed.der) });
+    let kept: KeptReceipt = api::post_json(&format!("/api/v1/tenders/{tender}/bids/replace"), &body).await?;
+    if kept.envelope_hash != hex::encode(sealed.hash) {
+        return Err(ApiError::local("bad_receipt", "the server's receipt names another envelope"));
+    }
+    Ok(kept)
+}
+
+/// Withdraws the active envelope `target` (hex).
+pub async fn withdraw(tender: &str, target: &str, identity: &Identity) -> Result<(), ApiError> {
+    let body = serde_json::json!({ "request": request(tender, target, BidAction::Withdraw, identity)? });
+    let _: serde_json::Value =
+        api::post_json(&format!("/api/v1/tenders/{tender}/bids/withdraw"), &body).await?;
+    Ok(())
 }
 
 async fn cert(path: &str) -> Result<Certificate, String> {

@@ -6,6 +6,7 @@ pub mod cert;
 pub mod login;
 pub mod official;
 pub mod receipt;
+pub mod seals;
 pub mod tender;
 pub mod tenders;
 // Contracts, verification, filings, regulator (issue 6).
