@@ -20,6 +20,7 @@ use crate::pages::contracts::list::ContractsPage;
 use crate::pages::filings::apply::FilingsPage;
 use crate::pages::regulator::audit::AuditPage;
 use crate::pages::regulator::filings::ReviewPage;
+use crate::pages::seals::MySealsPage;
 use crate::pages::verify::VerifyPage;
 
 /// Which page shows (after login).
@@ -41,6 +42,8 @@ pub enum Route {
     Audit,
     /// The manufacturer's filings.
     Filings,
+    /// The organisation's own seals.
+    Seals,
     /// The regulator's filing review.
     FilingReview,
     /// The official's home: committees, key shares, tenders to open.
@@ -143,6 +146,7 @@ pub fn app() -> Html {
         }
         (Some(_), Route::Audit) => html! { <AuditPage /> },
         (Some(s), Route::Filings) => html! { <FilingsPage session={s.clone()} /> },
+        (Some(s), Route::Seals) => html! { <MySealsPage session={s.clone()} /> },
         (Some(s), Route::FilingReview) => html! { <ReviewPage session={s.clone()} /> },
         (Some(s), Route::Official) => {
             html! { <OfficialPage session={s.clone()} {on_ceremony} {on_opening} /> }
@@ -165,6 +169,7 @@ pub fn app() -> Html {
                         <button type="button" id="nav-cert" onclick={go(Route::Certificate)}>{ l.t("我的证书", "My certificate") }</button>
                         if ["bidder", "hospital", "regulator", "centre"].contains(&role.as_str()) {
                             <button type="button" id="nav-contracts" onclick={go(Route::Contracts)}>{ l.t("合同签章", "Contracts") }</button>
+                            <button type="button" id="nav-seals" onclick={go(Route::Seals)}>{ l.t("本单位印章", "Seals") }</button>
                         }
                         if role == "bidder" {
                             <button type="button" id="nav-filings" onclick={go(Route::Filings)}>{ l.t("备案申报", "Filings") }</button>

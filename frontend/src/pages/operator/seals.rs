@@ -49,7 +49,7 @@ pub fn seal_status(status: &str, lang: Lang) -> String {
 }
 
 /// A seal kind for people.
-fn seal_kind(kind: &str, lang: Lang) -> String {
+pub fn seal_kind(kind: &str, lang: Lang) -> String {
     match kind {
         "official" => lang.t("公章", "Official seal"),
         "contract" => lang.t("合同专用章", "Contract seal"),
