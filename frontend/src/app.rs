@@ -132,7 +132,10 @@ pub fn app() -> Html {
     };
     let page = match (&*session, &*route) {
         (_, Route::Verify) => html! { <VerifyPage /> },
-        (_, Route::Apply) => html! { <apply::ApplyPage /> },
+        (_, Route::Apply) => {
+            let route = route.clone();
+            html! { <apply::ApplyPage on_login={Callback::from(move |_| route.set(Route::Certificate))} /> }
+        }
         (Some(_), Route::Operator(p)) => html! { <operator::OperatorPage page={*p} /> },
         (Some(_), Route::CentreTenders) => html! { <centre::CentreTendersPage on_open={on_centre_open} /> },
         (Some(_), Route::CentreTender(id)) => html! { <centre::CentreTenderPage id={id.clone()} /> },

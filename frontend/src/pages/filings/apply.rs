@@ -94,11 +94,11 @@ fn filing_list(props: &ListProps) -> Html {
                     <th>{ lang.t("状态", "Status") }</th><th>{ lang.t("更新时间（北京时间）", "Updated (Beijing)") }</th><th></th></tr></thead>
                 <tbody>{ for v.iter().map(|f| {
                     let (on_open, id) = (props.on_open.clone(), f.id);
-                    html! { <tr>
+                    html! { <tr key={id} data-id={id.to_string()}>
                         <td>{ &f.number }</td><td>{ &f.kind_title }</td><td>{ &f.title }</td>
-                        <td>{ status_name(&f.status, lang) }{ f.reason.as_deref().map(|r| format!("：{r}")).unwrap_or_default() }</td>
+                        <td class="filing-row-status" data-status={f.status.clone()}>{ status_name(&f.status, lang) }{ f.reason.as_deref().map(|r| format!("：{r}")).unwrap_or_default() }</td>
                         <td>{ show_time_text(&f.updated_at) }</td>
-                        <td><button type="button" class="open-filing" onclick={Callback::from(move |_| on_open.emit(id))}>{ lang.t("查看", "Open") }</button></td>
+                        <td><button type="button" class="open-filing" data-id={id.to_string()} onclick={Callback::from(move |_| on_open.emit(id))}>{ lang.t("查看", "Open") }</button></td>
                     </tr> }
                 }) }</tbody>
             </table>
@@ -334,7 +334,7 @@ fn my_filing(props: &MyFilingProps) -> Html {
             { filing_facts(&f, lang) }
             if draft {
                 <h2>{ lang.t("上传材料（PDF）", "Upload documents (PDF)") }</h2>
-                <table class="fields">{ for f.checklist.iter().map(|c| html! { <tr>
+                <table class="fields">{ for f.checklist.iter().map(|c| html! { <tr key={c.item}>
                     <th>{ format!("{}. {}", c.item, c.name) }</th>
                     <td><input type="file" accept=".pdf,application/pdf" class="attachment" data-item={c.item.to_string()} onchange={upload(c.item)} disabled={busy.is_some()} /></td>
                 </tr> }) }</table>

@@ -214,10 +214,10 @@ pub fn filing_facts(f: &Filing, lang: Lang) -> Html {
         <table class="list" id="filing-checklist">
             <thead><tr><th>{ lang.t("序号", "No.") }</th><th>{ lang.t("材料", "Document") }</th><th>{ lang.t("必需", "Required") }</th>
                 <th>{ lang.t("状态", "Status") }</th></tr></thead>
-            <tbody>{ for f.checklist.iter().map(|c| html! { <tr class={if c.present { "ok" } else if c.required { "missing" } else { "" }}>
+            <tbody>{ for f.checklist.iter().map(|c| html! { <tr key={c.item} data-item={c.item.to_string()} class={if c.present { "ok" } else if c.required { "missing" } else { "" }}>
                 <td>{ c.item }</td><td>{ &c.name }</td><td>{ if c.required { "✓" } else { "" } }</td>
                 <td>{ if c.present { html! { <>
-                    <a href={format!("/api/v1/filings/{}/attachments/{}", s.id, c.item)} target="_blank">{ lang.t("查看附件", "Open") }</a>
+                    <a href={format!("/api/v1/filings/{}/attachments/{}", s.id, c.item)} target="_blank" class="attachment-link">{ lang.t("查看附件", "Open") }</a>
                     { format!(" · {} KB · v{} · {}", c.size.unwrap_or(0).div_ceil(1024), c.versions, c.uploaded_at.as_deref().map(show_time_text).unwrap_or_default()) }
                 </> } } else { html! { <span class="bad">{ lang.t("未上传", "missing") }</span> } } }</td>
             </tr> }) }</tbody>

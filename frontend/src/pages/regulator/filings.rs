@@ -68,10 +68,10 @@ pub fn review_page(props: &ReviewProps) -> Html {
                     <th>{ lang.t("名称", "Title") }</th><th>{ lang.t("状态", "Status") }</th><th>{ lang.t("提交时间（北京时间）", "Submitted (Beijing)") }</th><th></th></tr></thead>
                 <tbody>{ for v.iter().map(|f| {
                     let (open, id) = (open.clone(), f.id);
-                    html! { <tr>
+                    html! { <tr key={id} data-id={id.to_string()}>
                         <td>{ &f.number }</td><td>{ &f.org_name }</td><td>{ &f.kind_title }</td><td>{ &f.title }</td>
                         <td>{ status_name(&f.status, lang) }</td><td>{ f.submitted_at.as_deref().map(show_time_text).unwrap_or_default() }</td>
-                        <td><button type="button" class="review-filing" onclick={Callback::from(move |_| open.set(Some(id)))}>{ lang.t("审核", "Review") }</button></td>
+                        <td><button type="button" class="review-filing" data-id={id.to_string()} onclick={Callback::from(move |_| open.set(Some(id)))}>{ lang.t("审核", "Review") }</button></td>
                     </tr> }
                 }) }</tbody>
             </table>
