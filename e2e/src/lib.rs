@@ -296,6 +296,20 @@ impl Browser {
         panic!("{css} never showed what was expected; last: {last:?}");
     }
 
+    /// Waits until exactly `n` elements match `css` (up to [`PAGE_TIMEOUT`]).
+    pub async fn wait_count(&self, css: &str, n: usize) {
+        let until = std::time::Instant::now() + PAGE_TIMEOUT;
+        let mut seen = self.count(css).await;
+        while seen != n {
+            if std::time::Instant::now() > until {
+                let _ = self.screenshot("failure").await;
+                panic!("{css}: {seen} elements, never {n}");
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            seen = self.count(css).await;
+        }
+    }
+
     /// How many elements match `css` now (no waiting).
     pub async fn count(&self, css: &str) -> usize {
         self.client.find_all(Locator::Css(css)).await.map(|v| v.len()).unwrap_or(0)
@@ -328,6 +342,28 @@ impl Browser {
     pub async fn logout(&self) {
         self.click("#logout").await;
         self.wait("#login-page").await;
+    }
+
+    /// The logged-in demo official `n` (1–3) contributes to the opening of
+    /// `tender` in this browser: imports its key-share file, computes the
+    /// decryption shares in wasm (the progress bar must reach 100 %), signs
+    /// and uploads them. Returns the number of envelopes and the
+    /// in-browser computing time in ms, as the page reports them.
+    pub async fn contribute_shares(&self, p: &Platform, tender: &str, n: usize) -> (String, String) {
+        self.click("#nav-official").await;
+        self.click(&format!(".open-opening[data-id='{tender}']")).await;
+        self.wait("#no-share").await;
+        self.type_into("#share-file", &p.demo(&format!("official{n}.share")).display().to_string()).await;
+        self.type_into("#share-password", &p.demo_password()).await;
+        self.click("#contribute").await;
+        self.wait("#uploaded").await;
+        let done = self.wait("#share-progress-text").await.attr("data-percent").await.expect("an attribute");
+        assert_eq!(done.as_deref(), Some("100"), "the progress bar reaches 100 %");
+        let share = self.wait("#share-time").await;
+        let ms = share.attr("data-ms").await.expect("an attribute").unwrap_or_default();
+        let count = share.attr("data-n").await.expect("an attribute").unwrap_or_default();
+        self.wait("#contributed").await;
+        (count, ms)
     }
 
     /// Saves a PNG screenshot as `e2e/artifacts/NAME.png`.

@@ -85,35 +85,6 @@ async fn bid(
     uscc.as_str().to_string()
 }
 
-/// Logs in in the browser with a demo person's key file and certificate.
-async fn browser_login(b: &Browser, p: &Platform, stem: &str, name: &str) {
-    b.type_into("#key-file", &p.demo(&format!("{stem}.p8")).display().to_string()).await;
-    b.type_into("#cert-file", &p.demo(&format!("{stem}.pem")).display().to_string()).await;
-    b.wait("#key-file-ok").await;
-    b.wait("#cert-file-ok").await;
-    b.type_into("#password", &p.demo_password()).await;
-    b.click("#login-button").await;
-    assert_eq!(b.text("#cert-name").await, name);
-}
-
-/// Official `n` contributes in the browser: import the share, compute, upload.
-async fn contribute(b: &Browser, p: &Platform, tender: &str, n: usize) -> (String, String) {
-    b.click("#nav-official").await;
-    b.click(&format!(".open-opening[data-id='{tender}']")).await;
-    b.wait("#no-share").await;
-    b.type_into("#share-file", &p.demo(&format!("official{n}.share")).display().to_string()).await;
-    b.type_into("#share-password", &p.demo_password()).await;
-    b.click("#contribute").await;
-    b.wait("#uploaded").await;
-    let done = b.wait("#share-progress-text").await.attr("data-percent").await.unwrap();
-    assert_eq!(done.as_deref(), Some("100"), "the progress bar reaches 100 %");
-    let share = b.wait("#share-time").await;
-    let ms = share.attr("data-ms").await.unwrap().unwrap_or_default();
-    let count = share.attr("data-n").await.unwrap().unwrap_or_default();
-    b.wait("#contributed").await;
-    (count, ms)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_officials_open_a_tender_in_the_browser() {
     let platform = Platform::start().await;
@@ -146,7 +117,7 @@ async fn three_officials_open_a_tender_in_the_browser() {
     let b = Browser::start().await;
     b.client.goto(&p.base).await.expect("the app loads");
     b.text("#login-page h1").await;
-    browser_login(&b, p, "official1", "陈开标").await;
+    assert_eq!(b.login_demo(p, "official1").await, "陈开标");
     b.click("#nav-official").await;
     b.wait("#my-committees").await;
     b.screenshot("10-official-home").await;
@@ -161,10 +132,10 @@ async fn three_officials_open_a_tender_in_the_browser() {
         if n > 1 {
             b.click("#logout").await;
             b.wait("#saved-identity").await;
-            browser_login(&b, p, &format!("official{n}"), names[n - 1]).await;
+            assert_eq!(b.login_demo(p, &format!("official{n}")).await, names[n - 1]);
         }
         let t0 = Instant::now();
-        let (count, ms) = contribute(&b, p, &id, n).await;
+        let (count, ms) = b.contribute_shares(p, &id, n).await;
         println!(
             "official {n}: decryption shares of {count} envelopes computed in the browser in {ms} ms \
              ({} ms wall clock incl. share-file decryption, download, signing, upload)",
@@ -223,7 +194,7 @@ async fn three_officials_open_a_tender_in_the_browser() {
 async fn join_ceremony(b: &Browser, p: &Platform, n: usize, name: &str, id: i64) {
     b.client.goto(&p.base).await.expect("the app loads");
     b.text("#login-page h1").await;
-    browser_login(b, p, &format!("official{n}"), name).await;
+    assert_eq!(b.login_demo(p, &format!("official{n}")).await, name);
     b.click("#nav-official").await;
     b.click(&format!(".open-ceremony[data-id='{id}']")).await;
     b.wait("#roster").await;

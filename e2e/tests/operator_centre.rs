@@ -18,34 +18,6 @@ use sealbid_e2e::{Browser, Platform};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
-/// Logs in in the browser with the demo person's key file and certificate.
-async fn browser_login(b: &Browser, p: &Platform, stem: &str) {
-    b.click("#nav-login").await;
-    b.type_into("#key-file", &p.demo(&format!("{stem}.p8")).display().to_string()).await;
-    b.type_into("#cert-file", &p.demo(&format!("{stem}.pem")).display().to_string()).await;
-    b.wait("#key-file-ok").await;
-    b.wait("#cert-file-ok").await;
-    b.type_into("#password", &p.demo_password()).await;
-    b.click("#login-button").await;
-    b.wait("#cert-page").await;
-}
-
-/// Waits until the text of `css` satisfies `ok` (up to a minute); returns it.
-async fn wait_text(b: &Browser, css: &str, ok: impl Fn(&str) -> bool) -> String {
-    let mut last = String::new();
-    for _ in 0..120 {
-        if let Ok(e) = b.client.find(fantoccini::Locator::Css(css)).await {
-            last = e.text().await.unwrap_or_default();
-            if ok(&last) {
-                return last;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
-    b.screenshot("failure").await;
-    panic!("{css} never showed what was expected; last: {last:?}");
-}
-
 /// A 400 × 400 PNG of a red square: a seal sample the server accepts.
 fn sample_png(dir: &std::path::Path) -> std::path::PathBuf {
     let img = image::RgbImage::from_fn(400, 400, |x, y| {
@@ -122,13 +94,13 @@ async fn applicant_operator_and_centre_pages_work_end_to_end() {
     b.type_into("#ap-sample-1", &sample_png(scratch.path()).display().to_string()).await;
     b.screenshot("ops-01-apply-form").await;
     b.click("#ap-submit").await;
-    let status = wait_text(&b, "#ap-status", |t| !t.is_empty()).await;
+    let status = b.wait_text("#ap-status", |t| !t.is_empty()).await;
     assert_eq!(status, "待审核", "the application waits for review");
     let application = b.text("#ap-id").await;
     b.screenshot("ops-02-apply-pending").await;
 
     // The operator reviews it: the request's subject and the seal sample, then approves.
-    browser_login(&b, p, "operator").await;
+    b.login_demo(p, "operator").await;
     b.click("#nav-op-applications").await;
     b.click(&format!(".review[data-id='{application}']")).await;
     assert!(b.text("#op-csr-subject").await.starts_with("郑申请"), "the request names the agent");
@@ -156,7 +128,7 @@ async fn applicant_operator_and_centre_pages_work_end_to_end() {
 
     // The applicant sees the certificate issued for the key made in the browser.
     b.click("#nav-apply").await;
-    let status = wait_text(&b, "#ap-status", |t| t == "已批准").await;
+    let status = b.wait_text("#ap-status", |t| t == "已批准").await;
     assert_eq!(status, "已批准");
     assert_eq!(b.text("#ap-cert-name").await, "郑申请");
     let serial = b.text("#ap-serial-issued").await;
@@ -165,7 +137,7 @@ async fn applicant_operator_and_centre_pages_work_end_to_end() {
     b.screenshot("ops-04-apply-issued").await;
 
     // The centre creates and publishes a tender, then watches the intake.
-    browser_login(&b, p, "centre").await;
+    b.login_demo(p, "centre").await;
     b.click("#nav-centre").await;
     b.type_into("#nt-title", "2026年第二批医用耗材集中采购（浏览器测试）").await;
     b.type_into("#nt-announcement", "本次采购采用电子密封投标。").await;
@@ -195,8 +167,8 @@ async fn applicant_operator_and_centre_pages_work_end_to_end() {
     b.click("#ct-publish").await;
     let published = b.text("#ct-outcome").await;
     assert!(published.starts_with("已发布"), "{published}");
-    wait_text(&b, "#ct-status", |t| t.contains("已发布")).await;
-    assert_eq!(wait_text(&b, "#intake-active", |t| !t.is_empty()).await, "0", "no bid yet");
+    b.wait_text("#ct-status", |t| t.contains("已发布")).await;
+    assert_eq!(b.wait_text("#intake-active", |t| !t.is_empty()).await, "0", "no bid yet");
     let tender = b.text("#centre-tender-page h1 small").await;
     let tender = tender.split_whitespace().next().unwrap().to_string();
     let items = b.text("#ct-items").await;
@@ -207,7 +179,7 @@ async fn applicant_operator_and_centre_pages_work_end_to_end() {
     assert_eq!(stored["items"][1]["ceiling_fen"], 85, "{stored}");
     let bidder = p.api_login(&http, "bidder1").await;
     bid_through_the_api(p, &http, &bidder, &tender).await;
-    wait_text(&b, "#intake-active", |t| t == "1").await;
+    b.wait_text("#intake-active", |t| t == "1").await;
     b.screenshot("ops-06-centre-intake").await;
     b.click("#logout").await;
 
@@ -218,13 +190,13 @@ async fn applicant_operator_and_centre_pages_work_end_to_end() {
     let seal_id = seal["id"].as_i64().unwrap();
 
     // The operator approves and suspends the seal, revokes the new certificate, reads the statistics.
-    browser_login(&b, p, "operator").await;
+    b.login_demo(p, "operator").await;
     b.click("#nav-op-seals").await;
     b.click(&format!("tr[data-id='{seal_id}'] .seal-approve")).await;
-    wait_text(&b, &format!("tr[data-id='{seal_id}'] .seal-status"), |t| t.starts_with("有效")).await;
+    b.wait_text(&format!("tr[data-id='{seal_id}'] .seal-status"), |t| t.starts_with("有效")).await;
     b.type_into("#op-seal-reason", "印章保管人变更，暂停使用").await;
     b.click(&format!("tr[data-id='{seal_id}'] .seal-suspend")).await;
-    wait_text(&b, &format!("tr[data-id='{seal_id}'] .seal-status"), |t| t.starts_with("已暂停")).await;
+    b.wait_text(&format!("tr[data-id='{seal_id}'] .seal-status"), |t| t.starts_with("已暂停")).await;
     b.screenshot("ops-07-operator-seals").await;
     let stored = p.call(&http, &bidder, &format!("/api/v1/seals/{seal_id}"), None).await;
     assert_eq!(stored["status"], "suspended", "{stored}");
@@ -235,7 +207,7 @@ async fn applicant_operator_and_centre_pages_work_end_to_end() {
     let revoked = b.text("#op-cert-outcome").await;
     assert!(revoked.contains("已吊销证书") && revoked.contains(&serial), "{revoked}");
     b.click("#op-status").await;
-    wait_text(&b, "#op-cert-outcome", |t| t.contains("已吊销 (key-compromise")).await;
+    b.wait_text("#op-cert-outcome", |t| t.contains("已吊销 (key-compromise")).await;
     let status = p.call(&http, &bidder, &format!("/api/v1/pki/certificates/{serial}/status"), None).await;
     assert_eq!(status["status"], "revoked", "{status}");
     b.wait("#op-expiring-days").await.clear().await.unwrap();
@@ -364,18 +336,18 @@ async fn the_centre_runs_the_opening_and_generates_contracts() {
 
     let b = Browser::start().await;
     b.client.goto(&p.base).await.expect("the app loads");
-    browser_login(&b, p, "centre").await;
+    b.login_demo(p, "centre").await;
     b.click("#nav-centre").await;
     b.click(&format!(".manage-tender[data-id='{id}']")).await;
-    assert_eq!(wait_text(&b, "#intake-active", |t| !t.is_empty()).await, "1");
+    assert_eq!(b.wait_text("#intake-active", |t| !t.is_empty()).await, "1");
     // After the opening time the officials contribute their shares; the page shows them.
     let wait = now + time::Duration::seconds(17) - OffsetDateTime::now_utc();
     tokio::time::sleep(wait.try_into().unwrap_or_default()).await;
     official_shares(p, &http, "official1", &id).await;
     official_shares(p, &http, "official2", &id).await;
-    wait_text(&b, "#opening-contributors", |t| t == "2").await;
+    b.wait_text("#opening-contributors", |t| t == "2").await;
     b.click("#ct-run-opening").await;
-    wait_text(&b, "#results-published", |t| t.starts_with("结果已签名")).await;
+    b.wait_text("#results-published", |t| t.starts_with("结果已签名")).await;
     let results = b.text("#results").await;
     let winner = Certificate::from_pem_bundle(&std::fs::read_to_string(p.demo("bidder1.pem")).unwrap())
         .unwrap()[0]
@@ -383,7 +355,12 @@ async fn the_centre_runs_the_opening_and_generates_contracts() {
         .unwrap()
         .uscc
         .unwrap();
-    assert!(results.contains(winner.as_str()) && results.contains("11.50"), "{results}");
+    assert!(
+        results.contains(winner.as_str())
+            && results.contains("福建某某制药有限公司")
+            && results.contains("11.50"),
+        "the winner by name and credit code: {results}"
+    );
     b.screenshot("ops-10-centre-results").await;
     let first17 = *b"12350000MB0000003";
     let hospital = format!(
@@ -391,9 +368,11 @@ async fn the_centre_runs_the_opening_and_generates_contracts() {
         std::str::from_utf8(&first17).unwrap(),
         sealbid_crypto::uscc::check_character(&first17).unwrap()
     );
-    b.type_into("#ct-buyer", &hospital).await;
+    let option = b.text(&format!("#ct-buyer option[value='{hospital}']")).await;
+    assert!(option.contains("福建省立医院"), "the hospitals are listed by name: {option}");
+    b.click(&format!("#ct-buyer option[value='{hospital}']")).await;
     b.click("#ct-contracts").await;
-    let made = wait_text(&b, "#ct-outcome", |t| t.starts_with("已生成合同")).await;
+    let made = b.wait_text("#ct-outcome", |t| t.starts_with("已生成合同")).await;
     assert!(made.contains(&id), "{made}");
     let contracts = p.call(&http, &centre, "/api/v1/contracts", None).await;
     assert!(contracts.to_string().contains(&id), "{contracts}");

@@ -55,21 +55,10 @@ async fn actor(s: &TestServer, stem: &str) -> Actor {
 
 /// Logs in in the browser with the demo person's key file and certificate.
 async fn browser_login(b: &Browser, demo: &Path, password: &str, stem: &str, name: &str) {
-    b.wait("#login-page").await;
-    b.type_into("#key-file", &demo.join(format!("{stem}.p8")).display().to_string()).await;
-    b.type_into("#cert-file", &demo.join(format!("{stem}.pem")).display().to_string()).await;
-    b.wait("#key-file-ok").await;
-    b.wait("#cert-file-ok").await;
-    b.type_into("#password", password).await;
     let t0 = Instant::now();
-    b.click("#login-button").await;
-    assert_eq!(b.text("#cert-name").await, name);
-    println!("{stem} logged in in {} ms", t0.elapsed().as_millis());
-}
-
-async fn logout(b: &Browser) {
-    b.click("#logout").await;
-    b.wait("#login-page").await;
+    let (key, chain) = (demo.join(format!("{stem}.p8")), demo.join(format!("{stem}.pem")));
+    assert_eq!(b.login_with_files(&key, &chain, password).await, name);
+    println!("{stem} logged in in {} ms (with typing)", t0.elapsed().as_millis());
 }
 
 async fn open_contract(b: &Browser, id: i64) {
@@ -81,10 +70,6 @@ async fn open_contract(b: &Browser, id: i64) {
 /// Waits for the contract page to show `status`.
 async fn status_is(b: &Browser, status: &str) {
     b.wait(&format!("#contract-status[data-status='{status}']")).await;
-}
-
-async fn count(b: &Browser, css: &str) -> usize {
-    b.client.find_all(Locator::Css(css)).await.map(|v| v.len()).unwrap_or(0)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -144,7 +129,7 @@ async fn a_contract_is_signed_countersigned_filed_and_verified_in_the_browser() 
     b.click("#void-button").await;
     status_is(&b, "draft").await;
     assert!(b.text("#contract-notice").await.contains("签章已撤销"));
-    assert_eq!(count(&b, "#revisions tr.voided").await, 1, "the voided signature stays listed");
+    assert_eq!(b.count("#revisions tr.voided").await, 1, "the voided signature stays listed");
     b.click("#page-box").await;
     let at = b.text("#seal-position").await;
     let mm: Vec<f32> = at.split(['=', 'm', ',']).filter_map(|t| t.trim().parse().ok()).collect();
@@ -157,7 +142,7 @@ async fn a_contract_is_signed_countersigned_filed_and_verified_in_the_browser() 
     status_is(&b, "seller_signed").await;
     b.wait("#download-pdf").await;
     b.screenshot("signing-03-manufacturer-signed").await;
-    logout(&b).await;
+    b.logout().await;
 
     // The hospital countersigns both contracts in one batch.
     browser_login(&b, &demo, &password, "hospital", "赵医院").await;
@@ -170,11 +155,11 @@ async fn a_contract_is_signed_countersigned_filed_and_verified_in_the_browser() 
     b.click("#batch-sign").await;
     b.wait("#batch-results").await;
     println!("batch of 2 countersignatures: {} ms", t0.elapsed().as_millis());
-    assert_eq!(count(&b, "#batch-results tr.ok").await, 2, "{}", b.text("#batch-results").await);
+    assert_eq!(b.count("#batch-results tr.ok").await, 2, "{}", b.text("#batch-results").await);
     b.wait(".contract-status[data-status='buyer_signed']").await;
-    assert_eq!(count(&b, ".contract-status[data-status='buyer_signed']").await, 2);
+    assert_eq!(b.count(".contract-status[data-status='buyer_signed']").await, 2);
     b.screenshot("signing-04-hospital-batch").await;
-    logout(&b).await;
+    b.logout().await;
 
     // The regulator files the manufacturer's contract and reads the audit trail.
     browser_login(&b, &demo, &password, "regulator", "周监管").await;
@@ -198,9 +183,9 @@ async fn a_contract_is_signed_countersigned_filed_and_verified_in_the_browser() 
     b.type_into("#audit-action", "contract.signed").await;
     b.click("#audit-search").await;
     b.wait("#audit-table tr.audit-event[data-action='contract.signed']").await;
-    let rows = count(&b, "#audit-table tr.audit-event").await;
+    let rows = b.count("#audit-table tr.audit-event").await;
     assert!(rows >= 6, "six signatures were made (one voided), the trail shows {rows}");
-    assert_eq!(count(&b, "#audit-table tr.audit-event:not([data-action='contract.signed'])").await, 0);
+    assert_eq!(b.count("#audit-table tr.audit-event:not([data-action='contract.signed'])").await, 0);
     b.screenshot("signing-06-audit").await;
 
     // What the regulator downloaded, checked by anyone on the Verify page.
@@ -218,7 +203,7 @@ async fn a_contract_is_signed_countersigned_filed_and_verified_in_the_browser() 
         .unwrap();
     let file = s.scratch().join("filed-contract.pdf");
     std::fs::write(&file, &pdf).unwrap();
-    logout(&b).await;
+    b.logout().await;
     b.click("#nav-verify").await;
     b.type_into("#verify-file", &file.display().to_string()).await;
     let summary = b.wait("#verify-summary").await;
@@ -229,8 +214,8 @@ async fn a_contract_is_signed_countersigned_filed_and_verified_in_the_browser() 
         b.text("#verify-report").await
     );
     assert_eq!(summary.attr("data-count").await.unwrap().as_deref(), Some("3"));
-    assert_eq!(count(&b, ".sig-card.valid").await, 3);
-    assert_eq!(count(&b, ".sig-card.invalid").await, 0);
+    assert_eq!(b.count(".sig-card.valid").await, 3);
+    assert_eq!(b.count(".sig-card.invalid").await, 0);
     let signers: Vec<String> = {
         let mut v = Vec::new();
         for e in b.client.find_all(Locator::Css(".sig-card .sig-signer")).await.unwrap() {
@@ -252,7 +237,7 @@ async fn a_contract_is_signed_countersigned_filed_and_verified_in_the_browser() 
     std::fs::write(&bad, &altered).unwrap();
     b.type_into("#verify-file", &bad.display().to_string()).await;
     b.wait("#verify-summary[data-valid='false']").await;
-    assert_eq!(count(&b, ".sig-card.invalid").await, 3, "every signature covers the altered byte");
+    assert_eq!(b.count(".sig-card.invalid").await, 3, "every signature covers the altered byte");
     assert!(b.text(".sig-card.invalid .problems").await.contains("SM3"));
     b.screenshot("signing-08-verify-altered").await;
 
