@@ -17,7 +17,7 @@
 //! | [`pki`] | PKCS#10 requests, the certificate authority, chain verification, CRLs | RFC 2986, RFC 5280 |
 //! | [`tsp`] | RFC 3161 time-stamp requests, responses and tokens with SM2/SM3 | RFC 3161, RFC 5652 |
 //! | [`opening`] | the opening: fast ciphertext and decryption-share checks, signed decryption-share batches | threshold_crypto (BLS12-381), X.690 DER |
-//! | [`committee`] | the opening committee's distributed key generation (signed, SM2-encrypted ceremony messages, complaints, password-protected key-share files) | threshold_crypto (BLS12-381), GM/T 0003 |
+//! | [`committee`] | the opening committee's distributed key generation (signed, SM2-encrypted ceremony messages, complaints, password-protected key-share files, an official's step replayed from the relay's record) | threshold_crypto (BLS12-381), GM/T 0003 |
 //!
 //! The crate does no I/O and holds no global state. Secret types zeroize on
 //! drop and print as `[REDACTED]`. Errors about secret checks (a wrong

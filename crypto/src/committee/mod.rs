@@ -48,7 +48,10 @@
 //! - Each official runs a [`KeyGen`]: [`KeyGen::make_part`], then
 //!   [`KeyGen::handle_part`] / [`KeyGen::handle_ack`] for every relayed message
 //!   (its own included), then [`KeyGen::generate`]; the share goes into a
-//!   password-protected file ([`seal_share_file`]).
+//!   password-protected file ([`seal_share_file`]). Off-line or in a
+//!   browser, an official does this in [`replay::step`]s: each rebuilds its
+//!   [`KeyGen`] from a kept secret seed by replaying the relay's record, and
+//!   names the messages still to post.
 //! - The relay keeps a [`Transcript`]: it checks signatures, ceremony and shape
 //!   of every message without decrypting, names [`Transcript::silent_officials`],
 //!   and computes the same [`PublicKeySet`] the officials do. It judges
@@ -61,6 +64,7 @@
 mod complaint;
 mod keygen;
 mod messages;
+pub mod replay;
 pub mod share_file;
 mod transcript;
 mod wire;

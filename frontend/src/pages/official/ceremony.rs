@@ -70,19 +70,19 @@ async fn take_part(
             ));
             yield_to_browser().await;
             let s = match keystore::ceremony_state(&context, me).await? {
-                Some(sealed) => State::open(&sealed, &c, me, password.as_bytes(), lang)?,
-                None => State::fresh()?,
+                Some(sealed) => dkg::open_state(&sealed, &c, me, password.as_bytes(), lang)?,
+                None => dkg::fresh_state()?,
             };
             state = Some((context.clone(), me, s));
         }
         let Some((_, _, st)) = state.as_mut() else { continue };
-        let step = dkg::step(&file, &c, me, &identity.key, st)?;
+        let step = dkg::step(&file, &c, me, &identity.key, st).map_err(|e| e.to_string())?;
         if step.state_changed || keystore::ceremony_state(&context, me).await?.is_none() {
             report.line.set(Some(
                 lang.t("正在加密保存仪式状态…", "Encrypting and keeping the ceremony state…").into(),
             ));
             yield_to_browser().await;
-            let sealed = st.seal(&c, me, password.as_bytes())?;
+            let sealed = dkg::seal_state(st, &c, me, password.as_bytes())?;
             keystore::save_ceremony_state(&context, me, &sealed).await?;
         }
         for m in &step.to_post {
@@ -96,7 +96,7 @@ async fn take_part(
         if !step.to_post.is_empty() {
             bump();
         }
-        if file.status == "ready" {
+        if step.ready {
             report.line.set(Some(
                 lang.t("正在计算并加密保存本人的密钥份额…", "Computing and keeping your key share…").into(),
             ));
