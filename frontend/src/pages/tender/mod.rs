@@ -194,6 +194,9 @@ pub fn tender_page(props: &TenderProps) -> Html {
         Some(Ok(t)) => t.clone(),
     };
     let (open, window) = window_text(&t, *now, lang);
+    // After the opening the quote column goes: the results below say it all.
+    let opened = t.status == "opened";
+    let quoting = bidder && !opened;
     let active: Option<MyBid> = match &*mine {
         Some(Ok(bids)) => bids.iter().find(|b| b.status == "active").cloned(),
         _ => None,
@@ -394,13 +397,13 @@ pub fn tender_page(props: &TenderProps) -> Html {
         html! { <tr key={no.to_string()}>
             <td>{ it.no }</td><td>{ &it.generic_name }</td><td>{ &it.dosage_form }</td><td>{ &it.specification }</td>
             <td>{ &it.unit }</td><td class="num">{ it.quantity }</td><td class="num">{ fen_to_yuan(it.ceiling_fen) }</td>
-            if bidder {
+            if quoting {
                 <td><input type="text" inputmode="decimal" class="quote" id={format!("quote-{}", it.no)} {value}
                     placeholder={lang.t("单价（元）", "unit price (yuan)")} {oninput} disabled={!open || busy.is_some()} /></td>
             }
         </tr> }
     });
-    let results_visible = t.status == "opened"
+    let results_visible = opened
         && matches!(
             props.session.user.role.as_str(),
             "bidder" | "centre" | "official" | "operator" | "regulator"
@@ -420,7 +423,7 @@ pub fn tender_page(props: &TenderProps) -> Html {
                         <th>{ lang.t("品目", "Item") }</th><th>{ lang.t("通用名", "Generic name") }</th><th>{ lang.t("剂型", "Dosage form") }</th>
                         <th>{ lang.t("规格", "Specification") }</th><th>{ lang.t("单位", "Unit") }</th><th>{ lang.t("数量", "Quantity") }</th>
                         <th>{ lang.t("最高限价（元）", "Ceiling (yuan)") }</th>
-                        if bidder { <th>{ lang.t("报价（元）", "Your price (yuan)") }</th> }
+                        if quoting { <th>{ lang.t("报价（元）", "Your price (yuan)") }</th> }
                     </tr></thead>
                     <tbody>{ for rows }</tbody>
                 </table>
