@@ -183,6 +183,79 @@ pub fn rfc3339(t: time::OffsetDateTime) -> String {
         .expect("a formattable time")
 }
 
+/// `t` as the centre types times: Beijing time with seconds
+/// (`2026-11-22 20:30:05`).
+pub fn beijing(t: time::OffsetDateTime) -> String {
+    t.to_offset(time::macros::offset!(+8))
+        .format(time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]"))
+        .expect("a formattable time")
+}
+
+/// An RFC 3339 time from the API.
+pub fn parse_rfc3339(text: &str) -> Option<time::OffsetDateTime> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
+}
+
+/// A unified social credit code: `first17` and its check character.
+pub fn uscc(first17: &[u8; 17]) -> String {
+    let check = sealbid_crypto::uscc::check_character(first17).expect("a valid credit code body");
+    format!("{}{check}", std::str::from_utf8(first17).expect("ASCII"))
+}
+
+/// Writes a 400 × 400 PNG of a red disc into `dir` (a seal sample the
+/// server accepts) and returns its path.
+pub fn seal_sample_png(dir: &Path) -> PathBuf {
+    let img = image::RgbImage::from_fn(400, 400, |x, y| {
+        let (dx, dy) = (i64::from(x) - 200, i64::from(y) - 200);
+        if dx * dx + dy * dy < 180 * 180 { image::Rgb([200, 20, 20]) } else { image::Rgb([255, 255, 255]) }
+    });
+    let mut out = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png).expect("a PNG");
+    let path = dir.join("seal-sample.png");
+    std::fs::write(&path, out).expect("the sample is written");
+    path
+}
+
+/// What a unit's agent types into the certificate application form; the
+/// address and phone are filled in with plausible values.
+pub struct Application<'a> {
+    /// The unit's name.
+    pub org: &'a str,
+    /// Its credit code.
+    pub uscc: &'a str,
+    /// The agent's name (the certificate's subject).
+    pub agent: &'a str,
+    /// The agent's ID number.
+    pub id_number: &'a str,
+    /// The agent's mobile number.
+    pub mobile: &'a str,
+    /// The password that encrypts the key made in the browser.
+    pub password: &'a str,
+    /// A seal sample to upload, if any.
+    pub sample: Option<&'a Path>,
+    /// A screenshot name for the filled-in form, if one is wanted.
+    pub form_screenshot: Option<&'a str>,
+}
+
+/// What the Verify page reported for one PDF.
+#[derive(Debug)]
+pub struct VerifyReport {
+    /// `data-valid` of the summary.
+    pub valid: bool,
+    /// `data-count` of the summary: signatures found.
+    pub count: usize,
+    /// Signature cards shown as valid and as invalid.
+    pub valid_cards: usize,
+    /// Signature cards shown as invalid.
+    pub invalid_cards: usize,
+    /// Each signature's signer, in order.
+    pub signers: Vec<String>,
+    /// Each signature's time stamp as shown (`—` when none).
+    pub timestamps: Vec<String>,
+    /// The whole report's text (for failure messages).
+    pub text: String,
+}
+
 /// Chromium driven by chromedriver.
 pub struct Browser {
     /// The WebDriver session.
@@ -342,6 +415,63 @@ impl Browser {
     pub async fn logout(&self) {
         self.click("#logout").await;
         self.wait("#login-page").await;
+    }
+
+    /// Fills in the certificate application form (the key is made in the
+    /// browser), submits it and waits for the pending status; returns the
+    /// application's number.
+    pub async fn apply_for_certificate(&self, a: &Application<'_>) -> String {
+        self.click("#nav-apply").await;
+        for (id, text) in [
+            ("#ap-org", a.org),
+            ("#ap-uscc", a.uscc),
+            ("#ap-address", "厦门市湖里区火炬路 8 号"),
+            ("#ap-phone", "0592-7654321"),
+            ("#ap-agent", a.agent),
+            ("#ap-idno", a.id_number),
+            ("#ap-mobile", a.mobile),
+            ("#ap-password", a.password),
+            ("#ap-password2", a.password),
+        ] {
+            self.type_into(id, text).await;
+        }
+        self.click("#ap-drug").await;
+        if let Some(sample) = a.sample {
+            self.type_into("#ap-sample-1", &sample.display().to_string()).await;
+        }
+        if let Some(name) = a.form_screenshot {
+            self.screenshot(name).await;
+        }
+        self.click("#ap-submit").await;
+        assert_eq!(self.wait_text("#ap-status", |t| !t.is_empty()).await, "待审核", "the application waits");
+        self.text("#ap-id").await
+    }
+
+    /// Opens the Verify page, chooses `file` and reads the report.
+    pub async fn verify_pdf(&self, file: &Path) -> VerifyReport {
+        self.click("#nav-verify").await;
+        self.type_into("#verify-file", &file.display().to_string()).await;
+        let summary = self.wait("#verify-summary").await;
+        let attr = |name: &'static str| {
+            let summary = summary.clone();
+            async move { summary.attr(name).await.expect("an attribute").unwrap_or_default() }
+        };
+        let texts = |css: &'static str| async move {
+            let mut out = Vec::new();
+            for e in self.client.find_all(Locator::Css(css)).await.expect("a search") {
+                out.push(e.text().await.expect("a text"));
+            }
+            out
+        };
+        VerifyReport {
+            valid: attr("data-valid").await == "true",
+            count: attr("data-count").await.parse().unwrap_or(0),
+            valid_cards: self.count(".sig-card.valid").await,
+            invalid_cards: self.count(".sig-card.invalid").await,
+            signers: texts(".sig-card .sig-signer").await,
+            timestamps: texts(".sig-card .sig-timestamp").await,
+            text: self.text("#verify-report").await,
+        }
     }
 
     /// The logged-in demo official `n` (1–3) contributes to the opening of

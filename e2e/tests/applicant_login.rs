@@ -9,28 +9,14 @@
 //! lifts the lock on the certificates page in a second browser, and the
 //! agent logs in again. Screenshots go to e2e/artifacts/.
 
-use std::io::Cursor;
 use std::time::Duration;
 
 use sealbid_crypto::PrivateKey;
-use sealbid_e2e::{Browser, Platform};
+use sealbid_e2e::{Application, Browser, Platform, seal_sample_png, uscc};
 use serde_json::{Value, json};
 
 const AGENT: &str = "吴申请";
 const PASSWORD: &str = "agent-password-2026";
-
-/// A 400 × 400 PNG of a red disc: a seal sample the server accepts.
-fn sample_png(dir: &std::path::Path) -> std::path::PathBuf {
-    let img = image::RgbImage::from_fn(400, 400, |x, y| {
-        let (dx, dy) = (x as i64 - 200, y as i64 - 200);
-        if dx * dx + dy * dy < 180 * 180 { image::Rgb([200, 20, 20]) } else { image::Rgb([255, 255, 255]) }
-    });
-    let mut out = Vec::new();
-    img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png).unwrap();
-    let path = dir.join("seal-sample.png");
-    std::fs::write(&path, out).unwrap();
-    path
-}
 
 /// The error the page shows now (the first `role="alert"`), waiting for one.
 async fn alert(b: &Browser) -> String {
@@ -47,31 +33,20 @@ async fn an_applicant_keeps_the_key_in_the_browser_and_logs_in_with_the_password
     b.client.goto(&p.base).await.expect("the app loads");
 
     // The agent applies: the key is made in the browser.
-    b.click("#nav-apply").await;
-    let first17 = *b"91350200MA0000017";
-    let uscc = format!(
-        "{}{}",
-        std::str::from_utf8(&first17).unwrap(),
-        sealbid_crypto::uscc::check_character(&first17).unwrap()
-    );
-    for (id, text) in [
-        ("#ap-org", "厦门某某生物制药有限公司"),
-        ("#ap-uscc", uscc.as_str()),
-        ("#ap-address", "厦门市湖里区金山路 8 号"),
-        ("#ap-phone", "0592-7654321"),
-        ("#ap-agent", AGENT),
-        ("#ap-idno", "35020319850202002X"),
-        ("#ap-mobile", "13900000017"),
-        ("#ap-password", PASSWORD),
-        ("#ap-password2", PASSWORD),
-    ] {
-        b.type_into(id, text).await;
-    }
-    b.click("#ap-drug").await;
-    b.type_into("#ap-sample-1", &sample_png(scratch.path()).display().to_string()).await;
-    b.click("#ap-submit").await;
-    assert_eq!(b.wait_text("#ap-status", |t| !t.is_empty()).await, "待审核");
-    let application = b.text("#ap-id").await;
+    let uscc = uscc(b"91350200MA0000017");
+    let sample = seal_sample_png(scratch.path());
+    let application = b
+        .apply_for_certificate(&Application {
+            org: "厦门某某生物制药有限公司",
+            uscc: &uscc,
+            agent: AGENT,
+            id_number: "35020319850202002X",
+            mobile: "13900000017",
+            password: PASSWORD,
+            sample: Some(&sample),
+            form_screenshot: None,
+        })
+        .await;
     assert_eq!(b.count("#ap-keep").await, 0, "nothing to keep before the certificate is issued");
 
     // The operator approves it through the API.

@@ -215,18 +215,9 @@ async fn a_filing_is_signed_submitted_reviewed_rejected_and_approved_in_the_brow
     assert!(resp.status().is_success(), "{}", resp.status());
     let file = scratch.path().join("approved-filing.pdf");
     std::fs::write(&file, resp.bytes().await.unwrap()).unwrap();
-    b.click("#nav-verify").await;
-    b.type_into("#verify-file", &file.display().to_string()).await;
-    let summary = b.wait("#verify-summary").await;
-    assert_eq!(
-        summary.attr("data-valid").await.unwrap().as_deref(),
-        Some("true"),
-        "{}",
-        b.text("#verify-report").await
-    );
-    assert_eq!(summary.attr("data-count").await.unwrap().as_deref(), Some("2"));
-    assert_eq!(b.count(".sig-card.valid").await, 2);
-    assert_eq!(b.count(".sig-card.invalid").await, 0);
+    let report = b.verify_pdf(&file).await;
+    assert!(report.valid && report.count == 2, "{}", report.text);
+    assert_eq!((report.valid_cards, report.invalid_cards), (2, 0), "{}", report.text);
     b.screenshot("filings-09-verify").await;
 
     b.stop().await;

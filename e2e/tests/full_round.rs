@@ -27,29 +27,14 @@
 
 use std::time::{Duration, Instant};
 
-use sealbid_e2e::{Browser, Platform};
+use sealbid_e2e::{Application, Browser, Platform, beijing, parse_rfc3339, uscc};
 use serde_json::Value;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
-use time::macros::{format_description, offset};
 
 /// How long bidding stays open after the centre types the times. Publishing
 /// and both bidders took 6 s of it on an idle machine; the rest is margin
 /// for a loaded one, and the round waits it out before the late bid.
 const WINDOW: time::Duration = time::Duration::seconds(45);
-
-/// `t` as the centre types it: Beijing time with seconds.
-fn beijing(t: OffsetDateTime) -> String {
-    t.to_offset(offset!(+8))
-        .format(format_description!("[year]-[month]-[day] [hour]:[minute]:[second]"))
-        .expect("a formattable time")
-}
-
-/// A credit code with its check character.
-fn uscc(first17: &[u8; 17]) -> String {
-    let check = sealbid_crypto::uscc::check_character(first17).expect("a valid credit code body");
-    format!("{}{check}", std::str::from_utf8(first17).expect("ASCII"))
-}
 
 /// The logged-in user applies for a seal of `kind` on its organisation's
 /// seals page; returns the new seal's id.
@@ -92,26 +77,20 @@ async fn a_whole_round_from_certificate_to_verified_contract_in_the_browser() {
 
     // 1. The new manufacturer applies, with a key made in its browser.
     let n = &newcomer;
-    n.click("#nav-apply").await;
     let new_uscc = uscc(b"91350200MA0000077");
     let password = "newcomer-password";
-    for (id, text) in [
-        ("#ap-org", "厦门新星制药有限公司"),
-        ("#ap-uscc", new_uscc.as_str()),
-        ("#ap-address", "厦门市湖里区火炬路 8 号"),
-        ("#ap-phone", "0592-7654321"),
-        ("#ap-agent", "郑新星"),
-        ("#ap-idno", "35020319850101002X"),
-        ("#ap-mobile", "13900000077"),
-        ("#ap-password", password),
-        ("#ap-password2", password),
-    ] {
-        n.type_into(id, text).await;
-    }
-    n.click("#ap-drug").await;
-    n.click("#ap-submit").await;
-    assert_eq!(n.wait_text("#ap-status", |t| !t.is_empty()).await, "待审核");
-    let application = n.text("#ap-id").await;
+    let application = n
+        .apply_for_certificate(&Application {
+            org: "厦门新星制药有限公司",
+            uscc: &new_uscc,
+            agent: "郑新星",
+            id_number: "35020319850101002X",
+            mobile: "13900000077",
+            password,
+            sample: None,
+            form_screenshot: None,
+        })
+        .await;
     n.screenshot("round-01-application").await;
 
     // The parties apply for their seals, each on its own seals page.
@@ -204,7 +183,7 @@ async fn a_whole_round_from_certificate_to_verified_contract_in_the_browser() {
     let tender = heading.split_whitespace().next().expect("the tender id").to_string();
     let stored =
         p.call(&http, &p.api_login(&http, "centre").await, &format!("/api/v1/tenders/{tender}"), None).await;
-    let stored_deadline = stored["deadline"].as_str().and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok());
+    let stored_deadline = stored["deadline"].as_str().and_then(parse_rfc3339);
     assert_eq!(
         stored_deadline,
         Some(deadline.replace_nanosecond(0).unwrap()),
@@ -378,25 +357,15 @@ async fn a_whole_round_from_certificate_to_verified_contract_in_the_browser() {
         .unwrap();
     let file = scratch.path().join("filed-contract.pdf");
     std::fs::write(&file, &pdf).unwrap();
-    d.click("#nav-verify").await;
-    d.type_into("#verify-file", &file.display().to_string()).await;
-    let summary = d.wait("#verify-summary").await;
-    assert_eq!(
-        summary.attr("data-valid").await.unwrap().as_deref(),
-        Some("true"),
-        "{}",
-        d.text("#verify-report").await
+    let report = d.verify_pdf(&file).await;
+    assert!(report.valid && report.count == 3, "{}", report.text);
+    assert_eq!((report.valid_cards, report.invalid_cards), (3, 0), "{}", report.text);
+    assert_eq!(report.signers, ["张投标", "赵医院", "周监管"]);
+    assert!(
+        report.timestamps.iter().all(|t| t != "—"),
+        "every signature is time-stamped: {:?}",
+        report.timestamps
     );
-    assert_eq!(summary.attr("data-count").await.unwrap().as_deref(), Some("3"));
-    assert_eq!(d.count(".sig-card.valid").await, 3);
-    let mut signers = Vec::new();
-    for e in d.client.find_all(fantoccini::Locator::Css(".sig-card .sig-signer")).await.unwrap() {
-        signers.push(e.text().await.unwrap());
-    }
-    assert_eq!(signers, ["张投标", "赵医院", "周监管"]);
-    for e in d.client.find_all(fantoccini::Locator::Css(".sig-card .sig-timestamp")).await.unwrap() {
-        assert_ne!(e.text().await.unwrap(), "—", "every signature is time-stamped");
-    }
     d.screenshot("round-13-verify").await;
     println!("the whole round took {} s", round.elapsed().as_secs());
 

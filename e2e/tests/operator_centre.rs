@@ -3,33 +3,19 @@
 //! and a seal sample; the operator reviews it (the request's subject, the
 //! sample) and approves, and rejects another with a reason; the applicant
 //! sees the certificate issued for its key; the centre creates and publishes
-//! a tender and watches the intake count rise when a bid arrives through the
+//! a tender, amends it, and watches the intake count rise when a bid arrives through the
 //! API; the operator approves and suspends a seal, revokes the new
 //! certificate and reads the signing statistics. Screenshots of each page go
 //! to e2e/artifacts/.
 
-use std::io::Cursor;
 use std::time::Duration;
 
 use sealbid_crypto::envelope::{BidDocument, BidItem, PriceFen, TenderId, seal_bid};
 use sealbid_crypto::pki::Certificate;
 use sealbid_crypto::{Uscc, keyfile, threshold_crypto};
-use sealbid_e2e::{Browser, Platform};
+use sealbid_e2e::{Application, Browser, Platform, beijing, parse_rfc3339, seal_sample_png, uscc};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
-
-/// A 400 × 400 PNG of a red square: a seal sample the server accepts.
-fn sample_png(dir: &std::path::Path) -> std::path::PathBuf {
-    let img = image::RgbImage::from_fn(400, 400, |x, y| {
-        let (dx, dy) = (x as i64 - 200, y as i64 - 200);
-        if dx * dx + dy * dy < 180 * 180 { image::Rgb([200, 20, 20]) } else { image::Rgb([255, 255, 255]) }
-    });
-    let mut out = Vec::new();
-    img.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png).unwrap();
-    let path = dir.join("seal-sample.png");
-    std::fs::write(&path, out).unwrap();
-    path
-}
 
 /// Seals a one-item bid for `tender` as demo bidder1 and submits it through the API.
 async fn bid_through_the_api(p: &Platform, http: &reqwest::Client, cookie: &str, tender: &str) {
@@ -70,33 +56,20 @@ async fn applicant_operator_and_centre_pages_work_end_to_end() {
     b.client.goto(&p.base).await.expect("the app loads");
 
     // The applicant: the form, a seal sample, the key made in the browser.
-    b.click("#nav-apply").await;
-    let first17 = *b"91350200MA0000009";
-    let uscc = format!(
-        "{}{}",
-        std::str::from_utf8(&first17).unwrap(),
-        sealbid_crypto::uscc::check_character(&first17).unwrap()
-    );
-    for (id, text) in [
-        ("#ap-org", "厦门某某医疗器械有限公司"),
-        ("#ap-uscc", uscc.as_str()),
-        ("#ap-address", "厦门市思明区湖滨南路 1 号"),
-        ("#ap-phone", "0592-1234567"),
-        ("#ap-agent", "郑申请"),
-        ("#ap-idno", "35020319800101001X"),
-        ("#ap-mobile", "13900000000"),
-        ("#ap-password", "applicant-password"),
-        ("#ap-password2", "applicant-password"),
-    ] {
-        b.type_into(id, text).await;
-    }
-    b.click("#ap-drug").await;
-    b.type_into("#ap-sample-1", &sample_png(scratch.path()).display().to_string()).await;
-    b.screenshot("ops-01-apply-form").await;
-    b.click("#ap-submit").await;
-    let status = b.wait_text("#ap-status", |t| !t.is_empty()).await;
-    assert_eq!(status, "待审核", "the application waits for review");
-    let application = b.text("#ap-id").await;
+    let uscc = uscc(b"91350200MA0000009");
+    let sample = seal_sample_png(scratch.path());
+    let application = b
+        .apply_for_certificate(&Application {
+            org: "厦门某某医疗器械有限公司",
+            uscc: &uscc,
+            agent: "郑申请",
+            id_number: "35020319800101001X",
+            mobile: "13900000000",
+            password: "applicant-password",
+            sample: Some(&sample),
+            form_screenshot: Some("ops-01-apply-form"),
+        })
+        .await;
     b.screenshot("ops-02-apply-pending").await;
 
     // The operator reviews it: the request's subject and the seal sample, then approves.
@@ -177,6 +150,24 @@ async fn applicant_operator_and_centre_pages_work_end_to_end() {
         p.call(&http, &p.api_login(&http, "centre").await, &format!("/api/v1/tenders/{tender}"), None).await;
     assert_eq!(stored["items"][0]["ceiling_fen"], 1_250, "{stored}");
     assert_eq!(stored["items"][1]["ceiling_fen"], 85, "{stored}");
+
+    // An amendment before any bid: a note, and deadline and opening a day later, make version 2.
+    let day = time::Duration::days(1);
+    let time_of = |key: &str| stored[key].as_str().and_then(parse_rfc3339).expect("a time");
+    let (deadline, opening) = (time_of("deadline") + day, time_of("opening_at") + day);
+    b.type_into("#am-note", "补充说明：报价须含配送费用。").await;
+    b.type_into("#am-deadline", &beijing(deadline)).await;
+    b.type_into("#am-opening", &beijing(opening)).await;
+    b.click("#am-submit").await;
+    let amended = b.wait_text("#ct-outcome", |t| t.starts_with("已发布变更")).await;
+    assert!(amended.ends_with("v2 (0 invalidated)"), "{amended}");
+    b.wait_text("#centre-tender-page h1 small", |t| t.ends_with("v2")).await;
+    let stored =
+        p.call(&http, &p.api_login(&http, "centre").await, &format!("/api/v1/tenders/{tender}"), None).await;
+    assert_eq!(stored["version"], 2, "{stored}");
+    assert_eq!(stored["deadline"].as_str().and_then(parse_rfc3339), Some(deadline), "{stored}");
+    b.screenshot("ops-05b-centre-amended").await;
+
     let bidder = p.api_login(&http, "bidder1").await;
     bid_through_the_api(p, &http, &bidder, &tender).await;
     b.wait_text("#intake-active", |t| t == "1").await;
@@ -362,12 +353,7 @@ async fn the_centre_runs_the_opening_and_generates_contracts() {
         "the winner by name and credit code: {results}"
     );
     b.screenshot("ops-10-centre-results").await;
-    let first17 = *b"12350000MB0000003";
-    let hospital = format!(
-        "{}{}",
-        std::str::from_utf8(&first17).unwrap(),
-        sealbid_crypto::uscc::check_character(&first17).unwrap()
-    );
+    let hospital = uscc(b"12350000MB0000003");
     let option = b.text(&format!("#ct-buyer option[value='{hospital}']")).await;
     assert!(option.contains("福建省立医院"), "the hospitals are listed by name: {option}");
     b.click(&format!("#ct-buyer option[value='{hospital}']")).await;

@@ -14,8 +14,7 @@ use yew::prelude::*;
 use crate::api::{self, ApiError};
 use crate::components::{Busy, ErrorBox, chosen_file, field_value, read_file};
 use crate::i18n::Lang;
-use crate::pages::operator::seals::{Seal, seal_kind, seal_status};
-use crate::pages::show_time_text;
+use crate::pages::operator::seals::{Seal, seal_cells, seal_headings, seal_status};
 use crate::session::Session;
 
 /// Kinds a unit may apply for: (kind, zh, en).
@@ -116,17 +115,9 @@ pub fn my_seals_page(props: &MySealsProps) -> Html {
         }
         Some(Ok(v)) => html! {
             <table class="list" id="my-seals">
-                <thead><tr><th>{ "#" }</th><th>{ lang.t("印模", "Picture") }</th><th>{ lang.t("印章", "Seal") }</th>
-                    <th>{ lang.t("持有证书", "Holder certificate") }</th><th>{ lang.t("状态", "Status") }</th></tr></thead>
-                <tbody>{ for v.iter().map(|s| html! { <tr key={s.id.to_string()} data-id={s.id.to_string()} data-status={s.status.clone()}>
-                    <td>{ s.id }</td>
-                    <td><img class="seal-picture" alt={s.name.clone()} src={format!("/api/v1/seals/{}/picture", s.id)} /></td>
-                    <td>{ &s.name }<br /><small>{ seal_kind(&s.kind, lang) }</small></td>
-                    <td class="mono">{ &s.holder_serial }</td>
-                    <td class="seal-status">{ seal_status(&s.status, lang) }
-                        if let Some(r) = &s.reason { <br /><small>{ r }</small> }
-                        <br /><small>{ show_time_text(&s.updated_at) }</small></td>
-                </tr> }) }</tbody>
+                <thead><tr>{ seal_headings(lang) }</tr></thead>
+                <tbody>{ for v.iter().map(|s| html! {
+                    <tr key={s.id.to_string()} data-id={s.id.to_string()} data-status={s.status.clone()}>{ seal_cells(s, lang) }</tr> }) }</tbody>
             </table>
         },
     };

@@ -60,6 +60,27 @@ pub fn seal_kind(kind: &str, lang: Lang) -> String {
     .to_string()
 }
 
+/// The heading cells of a seal table: number, picture, seal, holder, status.
+pub fn seal_headings(lang: Lang) -> Html {
+    html! { <>
+        <th>{ "#" }</th><th>{ lang.t("印模", "Picture") }</th><th>{ lang.t("印章", "Seal") }</th>
+        <th>{ lang.t("持有证书", "Holder certificate") }</th><th>{ lang.t("状态", "Status") }</th>
+    </> }
+}
+
+/// A seal's cells under [`seal_headings`].
+pub fn seal_cells(s: &Seal, lang: Lang) -> Html {
+    html! { <>
+        <td>{ s.id }</td>
+        <td><img class="seal-picture" alt={s.name.clone()} src={format!("/api/v1/seals/{}/picture", s.id)} /></td>
+        <td>{ &s.name }<br /><small>{ seal_kind(&s.kind, lang) }</small></td>
+        <td class="mono">{ &s.holder_serial }</td>
+        <td class="seal-status">{ seal_status(&s.status, lang) }
+            if let Some(r) = &s.reason { <br /><small>{ r }</small> }
+            <br /><small>{ show_time_text(&s.updated_at) }</small></td>
+    </> }
+}
+
 /// What may be done to a seal in `status`: (action, needs a reason, zh, en).
 fn actions(status: &str) -> &'static [(&'static str, bool, &'static str, &'static str)] {
     match status {
@@ -120,17 +141,9 @@ pub fn seals_page() -> Html {
         }
         Some(Ok(v)) => html! {
             <table class="list" id="op-seals">
-                <thead><tr><th>{ "#" }</th><th>{ lang.t("印模", "Picture") }</th><th>{ lang.t("印章", "Seal") }</th>
-                    <th>{ lang.t("单位", "Organisation") }</th><th>{ lang.t("持有证书", "Holder certificate") }</th>
-                    <th>{ lang.t("状态", "Status") }</th><th>{ lang.t("操作", "Actions") }</th></tr></thead>
-                <tbody>{ for v.iter().map(|s| html! { <tr data-id={s.id.to_string()}>
-                    <td>{ s.id }</td>
-                    <td><img class="seal-picture" alt={s.name.clone()} src={format!("/api/v1/seals/{}/picture", s.id)} /></td>
-                    <td>{ &s.name }<br /><small>{ seal_kind(&s.kind, lang) }</small></td><td>{ &s.org_name }</td>
-                    <td class="mono">{ &s.holder_serial }</td>
-                    <td class="seal-status">{ seal_status(&s.status, lang) }
-                        if let Some(r) = &s.reason { <br /><small>{ r }</small> }
-                        <br /><small>{ show_time_text(&s.updated_at) }</small></td>
+                <thead><tr>{ seal_headings(lang) }<th>{ lang.t("单位", "Organisation") }</th><th>{ lang.t("操作", "Actions") }</th></tr></thead>
+                <tbody>{ for v.iter().map(|s| html! { <tr key={s.id.to_string()} data-id={s.id.to_string()}>
+                    { seal_cells(s, lang) }<td>{ &s.org_name }</td>
                     <td>{ for actions(&s.status).iter().map(|&(a, needs, zh, en)| html! {
                         <button type="button" class={format!("seal-{a}")} onclick={act(s.id, a, needs)} disabled={busy.is_some()}>{ lang.t(zh, en) }</button> }) }</td>
                 </tr> }) }</tbody>
