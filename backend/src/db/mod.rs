@@ -192,3 +192,64 @@ impl Db {
         with_pool!(self, p => p.close().await)
     }
 }
+
+#[cfg(test)]
+mod gate_tests {
+    //! The write gate works only if every SQLite write transaction takes it:
+    //! a store function that opens a transaction without it falls back to
+    //! SQLite's busy handler, whose sleeps cut intake throughput (see
+    //! BENCHMARKS.md). This reads the crate's own sources and names any
+    //! `begin()` whose function has not taken the gate first.
+
+    use std::path::Path;
+
+    fn rust_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("the source directory is readable") {
+            let path = entry.expect("a directory entry").path();
+            if path.is_dir() {
+                rust_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    /// Whether `line` starts a function.
+    fn starts_fn(line: &str) -> bool {
+        let t = line.trim_start();
+        ["fn ", "async fn ", "pub fn ", "pub async fn ", "pub(crate) async fn ", "pub(super) async fn "]
+            .iter()
+            .any(|p| t.starts_with(p))
+    }
+
+    #[test]
+    fn every_write_transaction_takes_the_write_gate_first() {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = Vec::new();
+        rust_files(&src, &mut files);
+        // Spelt in two halves so that this line is not a match itself.
+        let needle = concat!("p.", "begin()");
+        let mut seen = 0;
+        let mut ungated = Vec::new();
+        for file in &files {
+            // `Tx::begin` is where the gate is taken for the generic transactions.
+            if file.ends_with("db/tx.rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(file).expect("a readable source file");
+            let lines: Vec<&str> = text.lines().collect();
+            for (i, line) in lines.iter().enumerate() {
+                if !line.contains(needle) || line.trim_start().starts_with("//") {
+                    continue;
+                }
+                seen += 1;
+                let start = (0..i).rev().find(|&j| starts_fn(lines[j])).unwrap_or(0);
+                if !lines[start..i].iter().any(|l| l.contains("write_gate()")) {
+                    ungated.push(format!("{}:{}", file.display(), i + 1));
+                }
+            }
+        }
+        assert!(seen >= 10, "the scan found only {seen} transactions: is it still reading the sources?");
+        assert!(ungated.is_empty(), "write transactions without the write gate: {ungated:?}");
+    }
+}
