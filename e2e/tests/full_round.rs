@@ -34,7 +34,7 @@ use time::OffsetDateTime;
 /// How long bidding stays open after the centre types the times. Publishing
 /// and both bidders took 6 s of it on an idle machine; the rest is margin
 /// for a loaded one, and the round waits it out before the late bid.
-const WINDOW: time::Duration = time::Duration::seconds(45);
+const WINDOW: time::Duration = time::Duration::seconds(30);
 
 /// The logged-in user applies for a seal of `kind` on its organisation's
 /// seals page; returns the new seal's id.
