@@ -8,24 +8,25 @@
 //! are refused; two officials cannot open; an official sending corrupted
 //! shares is named and the opening completes with the others' shares; the
 //! signed results rank the quotes correctly and each bidder sees only the
-//! winners and its own quotes.
+//! winners and its own quotes. Separately, a ceremony whose acks all arrive
+//! at once still concludes.
 
 use std::time::Duration;
 
 use base64ct::{Base64, Encoding};
 use reqwest::StatusCode;
-use sealbid_crypto::committee::SecretKeyShare;
+use sealbid_crypto::committee::{CeremonyId, KeyGen, Part, PartOutcome, SecretKeyShare};
 use sealbid_crypto::envelope::{BidAction, BidRequest, Envelope, Receipt, TenderId};
 use sealbid_crypto::opening::{ShareBatch, compute_shares};
 use sealbid_crypto::pki::Certificate;
-use sealbid_crypto::{Purpose, Signature, SignedMessage, Uscc};
+use sealbid_crypto::{PublicKey, Purpose, Signature, SignedMessage, Uscc};
 use sealbid_tests::bidding::{Actor, ceremony, enrol, get, post, post_bytes, quote, seal};
 use sealbid_tests::{Engine, TestServer, login, on_both_engines};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-on_both_engines!(full_sealed_bid_round);
+on_both_engines!(full_sealed_bid_round, the_ceremony_concludes_when_its_last_messages_arrive_together);
 
 /// Whether `needle` appears anywhere in the server's stored data.
 async fn database_contains(s: &TestServer, needle: &[u8]) -> bool {
@@ -324,5 +325,77 @@ async fn full_sealed_bid_round(engine: Engine) {
     assert_eq!((count("opening.bad_shares"), count("results.published")), (1, 1));
     let out = s.sealbid(&["audit", "verify"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    s.stop().await;
+}
+
+/// Every official posts its part; then all nine acks are posted at the same
+/// moment. Each post is checked against the relay as it stood before it, so
+/// the server must look again after storing one to see that the ceremony is
+/// complete: the committee must end up ready with its key, not stuck in the
+/// ceremony with every message in.
+async fn the_ceremony_concludes_when_its_last_messages_arrive_together(engine: Engine) {
+    let s = TestServer::start(engine).await;
+    let (op_key, op_pem) = s.issue_person("operator", "运营 管理员");
+    let op = login(&s.client, &s.base, &op_key, std::slice::from_ref(&op_pem)).await.cookie.unwrap();
+    let centre = enrol(&s, &op, "centre", "集采 中心", 1, "centre").await;
+    let mut officials = Vec::new();
+    for i in 0..3 {
+        officials.push(enrol(&s, &op, "official", &format!("开标 委员{i}"), 10 + i, "regulator").await);
+    }
+    let serials: Vec<&str> = officials.iter().map(|o| o.serial.as_str()).collect();
+    let form = json!({ "name": "并发委员会", "threshold": 1, "officials": serials });
+    let (st, committee) = post(&s, "/api/v1/committees", form, &centre.cookie).await;
+    assert_eq!(st, StatusCode::CREATED, "{committee}");
+    let id = committee["id"].as_i64().unwrap();
+    let path = format!("/api/v1/committees/{id}/ceremony");
+    let (_, file) = get(&s, &path, &officials[0].cookie).await;
+    let keys: Vec<PublicKey> = file["officials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| PublicKey::from_sec1(&hex::decode(k.as_str().unwrap()).unwrap()).unwrap())
+        .collect();
+    let ceremony = CeremonyId { committee: file["committee"].as_str().unwrap().into(), attempt: 1 };
+    let mut gens: Vec<KeyGen> = officials
+        .iter()
+        .enumerate()
+        .map(|(i, o)| KeyGen::new(ceremony.clone(), i, o.key.clone(), keys.clone(), 1).unwrap())
+        .collect();
+    let message = |kind: &str, data: &[u8]| json!({ "kind": kind, "data": Base64::encode_string(data) });
+    for (i, g) in gens.iter_mut().enumerate() {
+        let part = g.make_part().unwrap().to_bytes().to_vec();
+        let (st, body) =
+            post(&s, &format!("{path}/messages"), message("part", &part), &officials[i].cookie).await;
+        assert_eq!(st, StatusCode::CREATED, "{body}");
+    }
+    let (_, file) = get(&s, &path, &officials[0].cookie).await;
+    let mut acks = Vec::new();
+    for (i, g) in gens.iter_mut().enumerate() {
+        for m in file["messages"].as_array().unwrap() {
+            let part = Part::from_bytes(&Base64::decode_vec(m["data"].as_str().unwrap()).unwrap()).unwrap();
+            match g.handle_part(m["sender"].as_u64().unwrap() as usize, &part).unwrap() {
+                PartOutcome::Valid(ack) => acks.push((i, ack.to_bytes().to_vec())),
+                PartOutcome::Invalid(c) => panic!("an honest part drew a complaint: {c:?}"),
+            }
+        }
+    }
+    assert_eq!(acks.len(), 9);
+    let mut posts = tokio::task::JoinSet::new();
+    for (i, ack) in acks {
+        let request = s
+            .client
+            .post(s.url(&format!("{path}/messages")))
+            .header("origin", &s.base)
+            .header("cookie", &officials[i].cookie)
+            .json(&message("ack", &ack));
+        posts.spawn(async move { request.send().await.map(|r| r.status()) });
+    }
+    while let Some(answer) = posts.join_next().await {
+        assert_eq!(answer.unwrap().unwrap(), StatusCode::CREATED);
+    }
+    let (_, view) = get(&s, &format!("/api/v1/committees/{id}"), &centre.cookie).await;
+    assert_eq!(view["status"], "ready", "every message is in, so the ceremony must have concluded: {view}");
+    let key = view["public_key"].as_str().unwrap_or_default();
+    assert!(key.len() == 96 && key.bytes().all(|b| b.is_ascii_hexdigit()), "the committee key: {view}");
     s.stop().await;
 }

@@ -282,8 +282,15 @@ async fn post_message(
         json!({ "attempt": c.attempt, "seq": seq }),
     )
     .await?;
+    // This message was checked against the relay as it stood before it; the
+    // other officials' messages posted at the same moment are not in that
+    // transcript, so two concurrent last messages would each see the
+    // ceremony unfinished and nobody would conclude it. Read the relay again
+    // after the append: whichever of them committed later sees both.
+    let (_, stored, transcript) = relay::load(&s.db, &c).await?;
     if relay::all_done(&transcript) {
-        conclude(&s, &c, &transcript, seq, "system").await?;
+        let final_seq = stored.iter().map(|m| m.seq).max().unwrap_or(seq);
+        conclude(&s, &c, &transcript, final_seq, "system").await?;
     }
     Ok((StatusCode::CREATED, Json(json!({ "seq": seq }))))
 }
