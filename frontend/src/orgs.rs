@@ -23,27 +23,28 @@ pub struct Organisation {
     pub kind: String,
 }
 
-/// The organisations, optionally of one kind, by name.
-pub async fn list(kind: Option<&str>) -> Result<Vec<Organisation>, ApiError> {
-    match kind {
-        Some(k) => api::get(&format!("/api/v1/organisations?kind={k}")).await,
-        None => api::get("/api/v1/organisations").await,
-    }
-}
-
-/// Credit code → name.
+/// The registered organisations, by name, with their names by credit code.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Names(Rc<BTreeMap<String, String>>);
+pub struct Names {
+    list: Rc<Vec<Organisation>>,
+    by_code: Rc<BTreeMap<String, String>>,
+}
 
 impl Names {
     /// The names of `orgs`.
     pub fn of(orgs: Vec<Organisation>) -> Self {
-        Self(Rc::new(orgs.into_iter().map(|o| (o.uscc, o.name)).collect()))
+        let by_code = orgs.iter().map(|o| (o.uscc.clone(), o.name.clone())).collect();
+        Self { list: Rc::new(orgs), by_code: Rc::new(by_code) }
+    }
+
+    /// The organisations of one kind (`hospital`, …), by name.
+    pub fn of_kind<'a>(&'a self, kind: &'a str) -> impl Iterator<Item = &'a Organisation> + 'a {
+        self.list.iter().filter(move |o| o.kind == kind)
     }
 
     /// The name for `uscc`, if registered.
     pub fn name(&self, uscc: &str) -> Option<&str> {
-        self.0.get(uscc).map(String::as_str)
+        self.by_code.get(uscc).map(String::as_str)
     }
 
     /// `name（uscc）`, or the code alone when the name is unknown.
@@ -60,22 +61,28 @@ impl Names {
     }
 }
 
-/// The names of every registered organisation, fetched once when the
-/// component mounts (empty until then, or if the fetch fails).
+/// Every registered organisation, fetched once when the component mounts:
+/// `None` until the answer comes.
 #[hook]
-pub fn use_names() -> Names {
-    let names = use_state(Names::default);
+pub fn use_organisations() -> Option<Result<Names, ApiError>> {
+    let orgs = use_state(|| None::<Result<Names, ApiError>>);
     {
-        let names = names.clone();
+        let orgs = orgs.clone();
         use_effect_with((), move |_| {
             spawn_local(async move {
-                if let Ok(list) = list(None).await {
-                    names.set(Names::of(list));
-                }
+                let list: Result<Vec<Organisation>, ApiError> = api::get("/api/v1/organisations").await;
+                orgs.set(Some(list.map(Names::of)));
             });
         });
     }
-    (*names).clone()
+    (*orgs).clone()
+}
+
+/// The names of every registered organisation (empty until they come, or if
+/// they cannot be fetched: pages then show the codes alone).
+#[hook]
+pub fn use_names() -> Names {
+    use_organisations().and_then(Result::ok).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -92,6 +99,8 @@ mod tests {
         assert_eq!(names.label("91350100M000100Y43"), "福建某某制药有限公司（91350100M000100Y43）");
         assert_eq!(names.short("91350100M000100Y43"), "福建某某制药有限公司");
         assert_eq!(names.label("12350000MB0000003X"), "12350000MB0000003X");
+        assert_eq!(names.of_kind("manufacturer").count(), 1);
+        assert_eq!(names.of_kind("hospital").count(), 0);
         assert_eq!(Names::default().short("X"), "X");
     }
 }

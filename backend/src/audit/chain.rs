@@ -26,6 +26,13 @@ pub struct NewEvent {
     pub details: serde_json::Value,
 }
 
+impl NewEvent {
+    /// An event of `actor` doing `action` to `subject`.
+    pub fn new(actor: &str, action: &str, subject: impl Into<String>, details: serde_json::Value) -> Self {
+        Self { actor: actor.to_string(), action: action.to_string(), subject: subject.into(), details }
+    }
+}
+
 /// A stored event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Event {
@@ -269,9 +276,7 @@ pub async fn record(
     subject: impl Into<String>,
     details: serde_json::Value,
 ) -> Result<()> {
-    let event =
-        NewEvent { actor: actor.to_string(), action: action.to_string(), subject: subject.into(), details };
-    append(db, event).await.map(|_| ())
+    append(db, NewEvent::new(actor, action, subject, details)).await.map(|_| ())
 }
 
 #[cfg(test)]

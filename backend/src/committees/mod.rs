@@ -237,7 +237,7 @@ async fn post_message(
     ApiJson(body): ApiJson<NewMessage>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let c = find(&s, committee_id(id)?).await?;
-    let (members, _, mut transcript) = relay::load(&s.db, &c).await?;
+    let (members, before, mut transcript) = relay::load(&s.db, &c).await?;
     let Some(me) = index_of(&members, &current.user) else {
         return Err(ApiError::Forbidden("only the committee's officials take part in its ceremony".into()));
     };
@@ -285,11 +285,14 @@ async fn post_message(
     // This message was checked against the relay as it stood before it; the
     // other officials' messages posted at the same moment are not in that
     // transcript, so two concurrent last messages would each see the
-    // ceremony unfinished and nobody would conclude it. Read the relay again
-    // after the append: whichever of them committed later sees both.
-    let (_, stored, transcript) = relay::load(&s.db, &c).await?;
+    // ceremony unfinished and nobody would conclude it. Catch up with what
+    // was stored meanwhile: whichever of them committed later sees both.
+    let seen = before.last().map_or(0, |m| m.seq);
+    let meanwhile: Vec<_> =
+        store::messages(&s.db, c.id, c.attempt, seen).await?.into_iter().filter(|m| m.seq != seq).collect();
+    relay::apply(&mut transcript, &meanwhile, None)?;
     if relay::all_done(&transcript) {
-        let final_seq = stored.iter().map(|m| m.seq).max().unwrap_or(seq);
+        let final_seq = meanwhile.last().map_or(seq, |m| m.seq.max(seq));
         conclude(&s, &c, &transcript, final_seq, "system").await?;
     }
     Ok((StatusCode::CREATED, Json(json!({ "seq": seq }))))

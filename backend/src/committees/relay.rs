@@ -27,6 +27,12 @@ pub fn ceremony(c: &Committee, members: &[Member]) -> Result<Ceremony> {
 /// Replays the stored parts and acks (up to `until`, if given) into a transcript.
 pub fn replay(ceremony: Ceremony, messages: &[Message], until: Option<i64>) -> Result<Transcript> {
     let mut t = Transcript::new(ceremony);
+    apply(&mut t, messages, until)?;
+    Ok(t)
+}
+
+/// Adds stored parts and acks (up to `until`, if given) to `t`, in the order given.
+pub fn apply(t: &mut Transcript, messages: &[Message], until: Option<i64>) -> Result<()> {
     for m in messages.iter().filter(|m| until.is_none_or(|u| m.seq <= u)) {
         match m.kind.as_str() {
             "part" => t.add_part(&Part::from_bytes(&m.data)?)?,
@@ -34,7 +40,7 @@ pub fn replay(ceremony: Ceremony, messages: &[Message], until: Option<i64>) -> R
             _ => {}
         }
     }
-    Ok(t)
+    Ok(())
 }
 
 /// The committee, its roster and transcript as stored now.

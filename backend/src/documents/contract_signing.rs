@@ -160,12 +160,7 @@ async fn finish_one(
     let commit = Signed { session: &x, status: (&c.status, next), rev, pdf: &signed, signer_uscc: &uscc };
     let details =
         json!({ "session": x.id, "seal": x.seal_id, "party": party.as_str(), "rev": rev, "status": next });
-    let event = NewEvent {
-        actor: user.serial.clone(),
-        action: "contract.signed".into(),
-        subject: c.id.to_string(),
-        details,
-    };
+    let event = NewEvent::new(&user.serial, "contract.signed", c.id.to_string(), details);
     if !store::commit_signature(&s.db, &commit, &rfc3339(now()), event).await? {
         return Err(ApiError::Conflict(format!("contract {} changed meanwhile; prepare again", c.id)));
     }

@@ -193,11 +193,6 @@ pub(super) async fn pdf(
     Ok(([(CONTENT_TYPE, "application/pdf")], pdf).into_response())
 }
 
-/// The audit event of a change to contract `id`.
-fn event(actor: &str, action: &str, id: i64, details: Value) -> NewEvent {
-    NewEvent { actor: actor.to_string(), action: action.to_string(), subject: id.to_string(), details }
-}
-
 /// A refusal's reason.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -220,7 +215,7 @@ pub(super) async fn refuse(
         return Err(ApiError::BadRequest("reason: required, at most 500 characters".into()));
     }
     let details = json!({ "party": party.as_str(), "status_was": c.status, "reason": reason });
-    let event = event(&current.user.serial, "contract.refused", c.id, details);
+    let event = NewEvent::new(&current.user.serial, "contract.refused", c.id.to_string(), details);
     let (was, to) = ((c.status.as_str(), c.current_rev), ("refused", Some(reason)));
     if !store::set_status(&s.db, c.id, was, to, &rfc3339(now()), event).await? {
         return Err(ApiError::Conflict(format!("contract {} changed meanwhile; reload it", c.id)));
@@ -258,7 +253,7 @@ pub(super) async fn void(
         .await?
         .ok_or_else(|| anyhow::anyhow!("contract {} has no revision before {}", c.id, c.current_rev))?;
     let details = json!({ "voided_rev": c.current_rev, "current_rev": previous, "status": back });
-    let event = event(&u.serial, "contract.signature.voided", c.id, details);
+    let event = NewEvent::new(&u.serial, "contract.signature.voided", c.id.to_string(), details);
     if !store::void(&s.db, c.id, (&c.status, c.current_rev), (back, previous), &rfc3339(now()), event).await?
     {
         return Err(ApiError::Conflict(format!("contract {} changed meanwhile; reload it", c.id)));

@@ -118,9 +118,7 @@ pub async fn insert_all(db: &Db, all: &[NewContract], by: &str, now: &str) -> Re
             sqlx::query(revision).bind(id).bind(&c.pdf).bind(now).execute(&mut *tx).await?;
             let details = serde_json::json!({ "tender": c.tender_id, "seller": c.seller_uscc,
                                               "buyer": c.buyer_uscc, "number": c.number });
-            let event = NewEvent { actor: by.to_string(), action: "contract.generated".into(),
-                                   subject: id.to_string(), details };
-            append_in!(tx, event)?;
+            append_in!(tx, NewEvent::new(by, "contract.generated", id.to_string(), details))?;
             ids.push(id);
         }
         tx.commit().await?;

@@ -14,7 +14,7 @@ use crate::api::{self, ApiError};
 use crate::components::{Busy, ErrorBox, field_value};
 use crate::i18n::Lang;
 use crate::money::fen_to_yuan;
-use crate::orgs::{self, Names, Organisation, use_names};
+use crate::orgs::{Names, use_organisations};
 use crate::pages::bid::TenderDetail;
 use crate::pages::operator::outcome_html;
 use crate::pages::tenders::status_name;
@@ -98,14 +98,8 @@ pub fn centre_tender_page(props: &ManageProps) -> Html {
     let results = use_state(|| None::<Value>);
     let outcome = use_state(|| None::<Result<String, String>>);
     let busy = use_state(|| None::<String>);
-    let names = use_names();
-    let hospitals = use_state(|| None::<Result<Vec<Organisation>, ApiError>>);
-    {
-        let hospitals = hospitals.clone();
-        use_effect_with((), move |_| {
-            spawn_local(async move { hospitals.set(Some(orgs::list(Some("hospital")).await)) });
-        });
-    }
+    let orgs = use_organisations();
+    let names = orgs.clone().and_then(Result::ok).unwrap_or_default();
     {
         let (detail, id) = (detail.clone(), props.id.clone());
         use_effect_with((id, *reload), move |(id, _)| {
@@ -233,7 +227,7 @@ pub fn centre_tender_page(props: &ManageProps) -> Html {
                 { results_html(r, &names, lang) }
                 <h2>{ lang.t("生成合同", "Contracts") }</h2>
                 <div class="actions">
-                    { buyer_select(&hospitals, lang) }
+                    { buyer_select(&orgs, lang) }
                     <button type="button" id="ct-contracts" disabled={busy.is_some()} onclick={post("contracts", contracts_body, ("已生成合同", "Contracts generated"))}>{ lang.t("生成合同", "Generate the contracts") }</button>
                 </div>
             </> }
@@ -260,7 +254,8 @@ fn amendment() -> Result<Value, &'static str> {
 }
 
 /// The buying hospital, chosen from the hospitals registered on the platform.
-fn buyer_select(hospitals: &Option<Result<Vec<Organisation>, ApiError>>, lang: Lang) -> Html {
+fn buyer_select(orgs: &Option<Result<Names, ApiError>>, lang: Lang) -> Html {
+    let hospitals = orgs.as_ref().map(|r| r.as_ref().map(|n| n.of_kind("hospital").collect::<Vec<_>>()));
     match hospitals {
         None => {
             html! { <Busy what={Some(lang.t("正在读取医疗机构…", "Loading the hospitals…").to_string())} /> }
