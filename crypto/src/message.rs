@@ -51,11 +51,15 @@ pub enum Purpose {
     FilingDecision,
     /// Refusing to sign or voiding a signature.
     SignatureRefusal,
+    /// An official's statement of the committee key a ceremony produced.
+    CommitteeKey,
+    /// The platform's deadline manifest of a tender's accepted envelopes.
+    DeadlineManifest,
 }
 
 impl Purpose {
     /// Every purpose, for tests and listings.
-    pub const ALL: [Purpose; 13] = [
+    pub const ALL: [Purpose; 15] = [
         Purpose::Login,
         Purpose::BidDocument,
         Purpose::Bid,
@@ -69,6 +73,8 @@ impl Purpose {
         Purpose::PdfSeal,
         Purpose::FilingDecision,
         Purpose::SignatureRefusal,
+        Purpose::CommitteeKey,
+        Purpose::DeadlineManifest,
     ];
 
     /// The tag that is signed with every message of this purpose.
@@ -81,6 +87,8 @@ impl Purpose {
             Purpose::BidWithdraw => "bid-withdraw/v1",
             Purpose::DecryptionShare => "decryption-share/v1",
             Purpose::KeyCeremony => "key-ceremony/v1",
+            Purpose::CommitteeKey => "committee-key/v1",
+            Purpose::DeadlineManifest => "deadline-manifest/v1",
             Purpose::Receipt => "receipt/v1",
             Purpose::Tender => "tender/v1",
             Purpose::Results => "results/v1",

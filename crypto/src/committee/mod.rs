@@ -66,6 +66,7 @@ mod keygen;
 mod messages;
 pub mod replay;
 pub mod share_file;
+pub mod statement;
 mod transcript;
 mod wire;
 
@@ -86,6 +87,7 @@ pub use share_file::{
     ShareFile, StateFile, open_share_file, open_state_file, seal_share_file, seal_share_file_for,
     seal_state_file,
 };
+pub use statement::{ConfirmedKey, KeyStatement, StatementFile, StatementSignature};
 pub use transcript::Transcript;
 
 /// Most officials a committee may have (bounds every message's size).

@@ -9,15 +9,34 @@
 //! bytes. Decoding checks that U and W are points of the right subgroups
 //! (`threshold_crypto` does), that U is not the identity (a ciphertext
 //! anyone could open), and that the bytes re-encode identically.
+//!
+//! # Labelled ciphertexts (envelope format 2)
+//!
+//! `threshold_crypto` makes `W = r·H(U, V)` with `H = hash_g2(V ‖ U)`. The
+//! key ciphertexts of sealed bids are made here instead with
+//! `W = r·hash_g2(V ‖ U ‖ label)`, the label naming the tender
+//! ([`tender_label`]): the validity check `e(g1, W) == e(U, H)` then holds
+//! only under the tender the bid was sealed for (TDH2-style labels, Shoup and
+//! Gennaro 1998). An official's client checks each ciphertext under the
+//! tender it is opening, so another tender's ciphertext — even wrapped in an
+//! envelope that names this tender — gets no decryption share: making a
+//! valid `W` for another label needs `r`. U and V are made exactly as
+//! `threshold_crypto` makes them, so decryption shares and their combination
+//! are unchanged; an empty label gives `threshold_crypto`'s own ciphertext.
 
 use rand_chacha02::ChaCha20Rng;
 use rand_chacha02::rand_core::SeedableRng;
+use threshold_crypto::ff::Field;
+use threshold_crypto::group::{CurveAffine, CurveProjective, EncodedPoint};
+use threshold_crypto::hash_g2;
+use threshold_crypto::pairing::bls12_381::{Fr, G1Affine, G1Compressed};
 use serde::de::IntoDeserializer;
 use serde::de::value::{Error as ValueError, SeqDeserializer};
 use serde::ser::{self, Impossible, Serialize};
 use threshold_crypto::Ciphertext;
 use zeroize::Zeroizing;
 
+use super::TenderId;
 use crate::sm4gcm::{KEY_LEN, Sm4Key};
 use crate::{Error, Result, rng};
 
@@ -35,10 +54,45 @@ const WHAT: &str = "key ciphertext";
 /// Encrypts `key` under the committee's public key with a ChaCha20 generator
 /// seeded from the system generator ([`crate::rng`]); the seed is zeroized
 /// and the generator dropped as soon as the ciphertext exists.
-pub(crate) fn encrypt_key(pk: &threshold_crypto::PublicKey, key: &Sm4Key) -> Result<Ciphertext> {
+/// Prefix of every [`tender_label`].
+const LABEL_PREFIX: &[u8] = b"sealbid/key-label/v2\0";
+
+/// The label a bid's key ciphertext is bound to: `"sealbid/key-label/v2" ‖
+/// 0x00 ‖ len(tender):u8 ‖ tender` (a tender id is at most 64 bytes).
+pub fn tender_label(tender: &TenderId) -> Vec<u8> {
+    let id = tender.as_str().as_bytes();
+    let mut label = Vec::with_capacity(LABEL_PREFIX.len() + 1 + id.len());
+    label.extend_from_slice(LABEL_PREFIX);
+    label.push(u8::try_from(id.len()).unwrap_or(u8::MAX));
+    label.extend_from_slice(id);
+    label
+}
+
+/// The message hashed to G2 for a ciphertext's validity check: `V ‖ U ‖ label`
+/// (`threshold_crypto`'s `hash_g1_g2` for an empty label and `V` of at most 64 bytes).
+pub(crate) fn hash_input(v: &[u8], u_compressed: &[u8], label: &[u8]) -> Vec<u8> {
+    let mut msg = Vec::with_capacity(v.len() + u_compressed.len() + label.len());
+    msg.extend_from_slice(v);
+    msg.extend_from_slice(u_compressed);
+    msg.extend_from_slice(label);
+    msg
+}
+
+/// Encrypts the SM4 key under `pk` with `W` bound to `label` (see the module docs).
+pub(crate) fn encrypt_key(pk: &threshold_crypto::PublicKey, key: &Sm4Key, label: &[u8]) -> Result<Ciphertext> {
     let seed = Zeroizing::new(rng::bytes::<32>()?);
     let mut generator = ChaCha20Rng::from_seed(*seed);
-    Ok(pk.encrypt_with_rng(&mut generator, key.as_bytes()))
+    let r = Fr::random(&mut generator);
+    let u = G1Affine::one().mul(r).into_affine().into_compressed();
+    let mut pk_compressed = G1Compressed::empty();
+    pk_compressed.as_mut().copy_from_slice(&pk.to_bytes());
+    let pk_point = pk_compressed
+        .into_affine()
+        .map_err(|e| Error::InvalidKey(format!("the committee key is not a valid G1 point: {e}")))?;
+    let v = crate::opening::xor_with_hash(&pk_point.mul(r), key.as_bytes());
+    let w = hash_g2(&hash_input(&v, u.as_ref(), label)).into_affine().mul(r).into_affine().into_compressed();
+    from_serde_parts(vec![u.as_ref().to_vec(), v.to_vec(), w.as_ref().to_vec()])
+        .ok_or_else(|| Error::Encoding("the labelled ciphertext does not decode".into()))
 }
 
 /// The 160-byte encoding of a ciphertext of a 16-byte message.

@@ -34,7 +34,7 @@ impl Submission {
     /// Parses `der` and decodes its key ciphertext (computing `H(U, V)`).
     pub fn parse(der: &[u8]) -> Result<Self> {
         let Parts { view, body_der, outer_signature, key_ciphertext } = parse_parts(der)?;
-        let check = CiphertextCheck::decode(&key_ciphertext)?;
+        let check = CiphertextCheck::decode(&key_ciphertext, &super::tender_label(view.tender()))?;
         Ok(Self { view, body_der, outer_signature, key_ciphertext, check })
     }
 
@@ -46,6 +46,12 @@ impl Submission {
     /// The bidder named in the header.
     pub fn bidder(&self) -> &Uscc {
         self.view.bidder()
+    }
+
+    /// SM3 of the committee key the bid was sealed to: intake refuses an
+    /// envelope sealed to any key but the tender's confirmed one.
+    pub fn committee_key(&self) -> &Sm3Digest {
+        self.view.committee_key()
     }
 
     /// SM3 of the envelope's DER, as [`super::Envelope::hash`].

@@ -1,4 +1,4 @@
-//! Sealed bid envelopes (format version 1), replace/withdraw requests and receipts.
+//! Sealed bid envelopes (format version 2), replace/withdraw requests and receipts.
 //!
 //! One implementation for the browser, the CLI and the server. Every
 //! structure is DER (X.690 §10): the rest of the crate is ASN.1, DER has
@@ -36,11 +36,13 @@
 //!     body EnvelopeBody,
 //!     outerSignature OCTET STRING }         -- SM2 DER, Purpose::Bid over DER(body)
 //! EnvelopeBody ::= SEQUENCE {
-//!     version        INTEGER (1),
+//!     version        INTEGER (2),           -- version 1 (no committee key, unlabelled) is refused
 //!     tenderId       UTF8String,
 //!     bidder         UTF8String,
+//!     committeeKey   OCTET STRING (SIZE (32)),  -- SM3 of the confirmed committee key sealed to
 //!     keyCiphertext  OCTET STRING (SIZE (160)),  -- threshold_crypto Ciphertext (U, V, W):
-//!                    -- U compressed G1 (48) ‖ V = SM4 key ⊕ H(pkʳ) (16) ‖ W compressed G2 (96)
+//!                    -- U compressed G1 (48) ‖ V = SM4 key ⊕ H(pkʳ) (16) ‖ W compressed G2 (96),
+//!                    -- W = r·hash_g2(V ‖ U ‖ tender_label(tenderId)) (codec.rs: labelled)
 //!     payload        OCTET STRING }         -- sm4gcm::seal: nonce (12) ‖ ciphertext ‖ tag (16)
 //!
 //! BidRequest ::= SEQUENCE {                 -- replace or withdraw (request.rs)
@@ -88,7 +90,7 @@ mod intake;
 mod opened;
 mod receipt;
 mod request;
-mod seal;
+pub(crate) mod seal;
 mod view;
 
 use std::fmt;
@@ -98,7 +100,7 @@ use der::asn1::GeneralizedTime;
 use der::{Decode, Reader, SliceReader, Tag, Tagged};
 use time::OffsetDateTime;
 
-pub use codec::{KEY_CIPHERTEXT_LEN, decode_key_ciphertext};
+pub use codec::{KEY_CIPHERTEXT_LEN, decode_key_ciphertext, tender_label};
 pub use document::{
     Attachment, BidDocument, BidItem, MAX_ATTACHMENTS, MAX_DOCUMENT_LEN, MAX_ITEMS, PriceFen,
 };
@@ -106,12 +108,13 @@ pub use intake::Submission;
 pub use opened::{OpenedBid, OpenedDocument};
 pub use receipt::{MAX_STAMP_SKEW, Receipt, ReceiptInfo};
 pub use request::{BidAction, BidRequest};
-pub use seal::{Envelope, MAX_ENVELOPE_LEN, seal_bid};
+pub use seal::{ENVELOPE_VERSION, Envelope, MAX_ENVELOPE_LEN, seal_bid};
 pub use view::SealedView;
 
 use crate::{Error, Result};
 
-/// The format version this code writes and the only one it reads.
+/// The format version of every structure here but the envelope
+/// ([`ENVELOPE_VERSION`]): what this code writes and the only one it reads.
 pub const VERSION: u64 = 1;
 
 /// A tender identifier: 1 to 64 characters from `A-Z a-z 0-9 . _ : -`.
@@ -195,6 +198,18 @@ pub(crate) fn check_len(der: &[u8], max: usize, what: &'static str) -> Result<()
 /// (0: `SEQUENCE { version, … }`, 1: `SEQUENCE { SEQUENCE { version, … }, … }`)
 /// and rejects any version but [`VERSION`], before the rest is decoded.
 pub(crate) fn check_version(der: &[u8], depth: usize, what: &'static str) -> Result<()> {
+    let version = read_version(der, depth, what)?;
+    if version != VERSION {
+        return Err(Error::malformed(
+            what,
+            format!("unsupported {what} version {version} (this software reads version {VERSION})"),
+        ));
+    }
+    Ok(())
+}
+
+/// The leading `version INTEGER` of a structure `depth` SEQUENCEs deep (see [`check_version`]).
+pub(crate) fn read_version(der: &[u8], depth: usize, what: &'static str) -> Result<u64> {
     let bad = |e: der::Error| Error::malformed(what, e);
     let mut content = der;
     for _ in 0..=depth {
@@ -204,14 +219,7 @@ pub(crate) fn check_version(der: &[u8], depth: usize, what: &'static str) -> Res
         }
         content = any.value();
     }
-    let version = u64::from_der(first_tlv(content).map_err(bad)?).map_err(bad)?;
-    if version != VERSION {
-        return Err(Error::malformed(
-            what,
-            format!("unsupported {what} version {version} (this software reads version {VERSION})"),
-        ));
-    }
-    Ok(())
+    u64::from_der(first_tlv(content).map_err(bad)?).map_err(bad)
 }
 
 /// The bytes of the first TLV in `bytes`.

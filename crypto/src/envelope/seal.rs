@@ -7,9 +7,9 @@ use threshold_crypto::{Ciphertext, DecryptionShare, PublicKeySet};
 use zeroize::Zeroizing;
 
 use super::{
-    BidDocument, OpenedBid, OpenedDocument, TenderId, VERSION, bidder_field, check_len, check_version, codec,
-    tender_field,
+    BidDocument, OpenedBid, OpenedDocument, TenderId, bidder_field, check_len, codec, read_version, tender_field,
 };
+use crate::committee::ConfirmedKey;
 use crate::pki::Certificate;
 use crate::sm4gcm::{self, Sm4Key};
 use crate::{Error, PrivateKey, PublicKey, Purpose, Result, Signature, SignedMessage, Sm3Digest, Uscc, sm3};
@@ -22,6 +22,8 @@ pub(super) const WHAT: &str = "bid envelope";
 pub(super) const PAYLOAD: &str = "bid payload";
 const BINDING: &str = "bid envelope binding";
 const AAD_LABEL: &str = "sealbid/bid-payload";
+/// The envelope format this code writes and the only one it reads.
+pub const ENVELOPE_VERSION: u64 = 2;
 /// Largest encoded envelope accepted: the largest document plus room for the rest.
 pub const MAX_ENVELOPE_LEN: usize = super::document::MAX_DOCUMENT_LEN + (64 << 10);
 
@@ -30,6 +32,7 @@ pub(super) struct BodyAsn1 {
     pub(super) version: u64,
     pub(super) tender_id: String,
     pub(super) bidder: String,
+    pub(super) committee_key: OctetString,
     pub(super) key_ciphertext: OctetString,
     pub(super) payload: OctetString,
 }
@@ -55,12 +58,14 @@ struct AadAsn1 {
     bidder: String,
 }
 
-/// A sealed bid: readable header (tender, bidder), the SM4 key under the
-/// committee's threshold key, the encrypted payload, and the outer signature.
+/// A sealed bid: readable header (tender, bidder, committee key hash), the
+/// SM4 key under the committee's threshold key, the encrypted payload, and
+/// the outer signature.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Envelope {
     tender: TenderId,
     bidder: Uscc,
+    committee_key: Sm3Digest,
     key_ciphertext: Ciphertext,
     key_ciphertext_bytes: Vec<u8>,
     payload: Vec<u8>,
@@ -70,14 +75,19 @@ pub struct Envelope {
 /// Seals `document`: signs it (inner, [`Purpose::BidDocument`]), encrypts
 /// document, signature and `certificate` under a fresh SM4 key whose
 /// associated data binds version, tender and bidder, encrypts that key under
-/// `committee`, and signs the envelope body (outer, [`Purpose::Bid`]).
+/// `committee` labelled with the tender ([`super::tender_label`]), and signs
+/// the envelope body (outer, [`Purpose::Bid`]), which names the committee
+/// key's hash.
 ///
-/// Fails if `key` does not match `certificate`.
+/// The key must be a [`ConfirmedKey`]: one every official on its roster
+/// signed for ([`crate::committee::StatementFile::confirm`]), so no client
+/// seals to a key the server made up. Fails if `key` does not match
+/// `certificate`.
 pub fn seal_bid(
     document: &BidDocument,
     key: &PrivateKey,
     certificate: &Certificate,
-    committee: &threshold_crypto::PublicKey,
+    committee: &ConfirmedKey,
 ) -> Result<Envelope> {
     if certificate.public_key()? != key.public_key() {
         return Err(Error::InvalidKey("the signing key does not match the bidder's certificate".into()));
@@ -95,21 +105,53 @@ pub fn seal_bid(
     );
     let sm4_key = Sm4Key::generate()?;
     let payload = sm4gcm::seal(&sm4_key, &aad(document.tender(), document.bidder())?, &plaintext)?;
-    let key_ciphertext = codec::encrypt_key(committee, &sm4_key)?;
+    let label = super::tender_label(document.tender());
+    let key_ciphertext = codec::encrypt_key(&committee.public_key(), &sm4_key, &label)?;
     let key_ciphertext_bytes = codec::encode(&key_ciphertext)?;
     let (tender, bidder) = (document.tender().clone(), document.bidder().clone());
-    let body = body_der(&body_asn1(&tender, &bidder, &key_ciphertext_bytes, &payload)?)?;
+    let committee_key = *committee.hash();
+    let body = body_der(&body_asn1(&tender, &bidder, &committee_key, &key_ciphertext_bytes, &payload)?)?;
     let outer_signature = SignedMessage::new(Purpose::Bid, &body).sign(key)?;
-    Ok(Envelope { tender, bidder, key_ciphertext, key_ciphertext_bytes, payload, outer_signature })
+    Ok(Envelope { tender, bidder, committee_key, key_ciphertext, key_ciphertext_bytes, payload, outer_signature })
 }
 
-fn body_asn1(tender: &TenderId, bidder: &Uscc, key_ciphertext: &[u8], payload: &[u8]) -> Result<BodyAsn1> {
+fn body_asn1(
+    tender: &TenderId,
+    bidder: &Uscc,
+    committee_key: &Sm3Digest,
+    key_ciphertext: &[u8],
+    payload: &[u8],
+) -> Result<BodyAsn1> {
     Ok(BodyAsn1 {
-        version: VERSION,
+        version: ENVELOPE_VERSION,
         tender_id: tender.as_str().to_owned(),
         bidder: bidder.as_str().to_owned(),
+        committee_key: OctetString::new(committee_key.to_vec())?,
         key_ciphertext: OctetString::new(key_ciphertext.to_vec())?,
         payload: OctetString::new(payload.to_vec())?,
+    })
+}
+
+/// Reads the envelope's version first: version 1 is refused with what to do.
+pub(super) fn check_envelope_version(der: &[u8]) -> Result<()> {
+    match read_version(der, 1, WHAT)? {
+        ENVELOPE_VERSION => Ok(()),
+        1 => Err(Error::malformed(
+            WHAT,
+            "version 1 envelopes are no longer accepted: they name no committee key and their key \
+             ciphertext is not bound to the tender; seal the bid again with this software (version 2)",
+        )),
+        v => Err(Error::malformed(
+            WHAT,
+            format!("unsupported {WHAT} version {v} (this software reads version {ENVELOPE_VERSION})"),
+        )),
+    }
+}
+
+/// The header's committee key hash: 32 bytes.
+pub(super) fn committee_key_field(field: &OctetString) -> Result<Sm3Digest> {
+    field.as_bytes().try_into().map_err(|_| {
+        Error::malformed(WHAT, format!("the committee key hash is 32 bytes, got {}", field.as_bytes().len()))
     })
 }
 
@@ -121,7 +163,7 @@ fn body_der(body: &BodyAsn1) -> Result<Vec<u8>> {
 fn aad(tender: &TenderId, bidder: &Uscc) -> Result<Vec<u8>> {
     AadAsn1 {
         label: AAD_LABEL.to_owned(),
-        version: VERSION,
+        version: ENVELOPE_VERSION,
         tender_id: tender.as_str().to_owned(),
         bidder: bidder.as_str().to_owned(),
     }
@@ -131,7 +173,7 @@ fn aad(tender: &TenderId, bidder: &Uscc) -> Result<Vec<u8>> {
 
 impl Envelope {
     fn body_asn1(&self) -> Result<BodyAsn1> {
-        body_asn1(&self.tender, &self.bidder, &self.key_ciphertext_bytes, &self.payload)
+        body_asn1(&self.tender, &self.bidder, &self.committee_key, &self.key_ciphertext_bytes, &self.payload)
     }
 
     /// DER of the envelope body: what the outer signature covers.
@@ -149,18 +191,19 @@ impl Envelope {
         .map_err(|e| Error::Encoding(format!("{WHAT}: {e}")))
     }
 
-    /// Parses an envelope strictly (canonical DER, version 1, valid tender id,
-    /// bidder code, key ciphertext encoding and signature encoding). Checks no
-    /// signature and decrypts nothing.
+    /// Parses an envelope strictly (canonical DER, version 2, valid tender id,
+    /// bidder code, committee key hash, key ciphertext encoding and signature
+    /// encoding). Checks no signature and decrypts nothing.
     pub fn parse(der: &[u8]) -> Result<Self> {
         check_len(der, MAX_ENVELOPE_LEN, WHAT)?;
-        check_version(der, 1, WHAT)?;
+        check_envelope_version(der)?;
         let asn1 = EnvelopeAsn1::from_der(der).map_err(|e| Error::malformed(WHAT, e))?;
         let body = asn1.body;
         let key_ciphertext_bytes = body.key_ciphertext.as_bytes().to_vec();
         let envelope = Self {
             tender: tender_field(&body.tender_id, WHAT)?,
             bidder: bidder_field(&body.bidder, WHAT)?,
+            committee_key: committee_key_field(&body.committee_key)?,
             key_ciphertext: codec::decode(&key_ciphertext_bytes).map_err(|e| Error::malformed(WHAT, e))?,
             key_ciphertext_bytes,
             payload: body.payload.into_bytes().into_vec(),
@@ -181,6 +224,11 @@ impl Envelope {
     /// The bidder named in the header.
     pub fn bidder(&self) -> &Uscc {
         &self.bidder
+    }
+
+    /// SM3 of the committee key the bid was sealed to (the header's `committeeKey`).
+    pub fn committee_key(&self) -> &Sm3Digest {
+        &self.committee_key
     }
 
     /// SM3 of [`Self::encode`]: the envelope's identity in receipts and requests.
@@ -208,12 +256,12 @@ impl Envelope {
         &self.payload
     }
 
-    /// Checks that the key ciphertext is valid — `threshold_crypto`'s pairing
-    /// equation `e(g1, W) == e(U, H(U, V))`, computed as one multi-Miller loop
-    /// ([`crate::opening::fast`], same verdict as `Ciphertext::verify` at about
-    /// half the cost): once at intake, so shares can skip it later.
+    /// Checks that the key ciphertext is valid for the header's tender — the
+    /// pairing equation `e(g1, W) == e(U, H(U, V, label))` with the tender's
+    /// label, computed as one multi-Miller loop ([`crate::opening::fast`]):
+    /// at intake, and by every official before sharing.
     pub fn check_ciphertext(&self) -> Result<()> {
-        if crate::opening::ciphertext_valid(&self.key_ciphertext) {
+        if crate::opening::ciphertext_valid(&self.key_ciphertext, &super::tender_label(&self.tender)) {
             Ok(())
         } else {
             Err(Error::InvalidKey("the key ciphertext is not a valid threshold ciphertext".into()))

@@ -68,7 +68,7 @@ pub(crate) fn fixture() -> &'static Fixture {
         let b = issue(&root, "Bidder B", Profile::Person, Some(USCC_B));
         let committee = SecretKeySet::random(2, &mut rand07::rngs::StdRng::seed_from_u64(7));
         let env =
-            seal_bid(&document(USCC_A, "T-2026-001"), &a.key, &a.cert, &committee.public_keys().public_key())
+            seal_bid(&document(USCC_A, "T-2026-001"), &a.key, &a.cert, &crate::committee::ConfirmedKey::for_tests(&committee.public_keys()))
                 .unwrap();
         let envelope_der = env.encode().unwrap();
         Fixture { root, a, b, committee, envelope_der }
@@ -110,11 +110,20 @@ fn forge(header_tender: &str, header_bidder: &str, plaintext: &[u8], key: &Priva
     let (tender, bidder) = (TenderId::parse(header_tender).unwrap(), Uscc::parse(header_bidder).unwrap());
     let sm4 = Sm4Key::generate().unwrap();
     let payload = sm4gcm::seal(&sm4, &aad(&tender, &bidder).unwrap(), plaintext).unwrap();
-    let key_ciphertext = codec::encrypt_key(&f.committee.public_keys().public_key(), &sm4).unwrap();
+    let pk = f.committee.public_keys().public_key();
+    let key_ciphertext = codec::encrypt_key(&pk, &sm4, &codec::tender_label(&tender)).unwrap();
     let key_ciphertext_bytes = codec::encode(&key_ciphertext).unwrap();
     let sig = key.sign_raw(b"placeholder").unwrap();
-    let mut env =
-        Envelope { tender, bidder, key_ciphertext, key_ciphertext_bytes, payload, outer_signature: sig };
+    let committee_key = crate::committee::statement::key_hash(&pk);
+    let mut env = Envelope {
+        tender,
+        bidder,
+        committee_key,
+        key_ciphertext,
+        key_ciphertext_bytes,
+        payload,
+        outer_signature: sig,
+    };
     resign(&mut env, key);
     env
 }
@@ -179,7 +188,7 @@ fn opening_against_the_known_certificate_matches_the_full_opening() {
 fn sealing_refuses_a_certificate_of_another_key() {
     let f = fixture();
     let doc = document(USCC_A, "T-1");
-    let err = seal_bid(&doc, &f.b.key, &f.a.cert, &f.committee.public_keys().public_key()).unwrap_err();
+    let err = seal_bid(&doc, &f.b.key, &f.a.cert, &crate::committee::ConfirmedKey::for_tests(&f.committee.public_keys())).unwrap_err();
     assert!(matches!(err, Error::InvalidKey(_)), "{err}");
 }
 
@@ -217,7 +226,7 @@ fn header_fields_changed_on_the_wire_break_the_outer_signature() {
         &document(USCC_A, "T-2026-001"),
         &f.a.key,
         &f.a.cert,
-        &f.committee.public_keys().public_key(),
+        &crate::committee::ConfirmedKey::for_tests(&f.committee.public_keys()),
     )
     .unwrap();
     let mut cases = Vec::new();
@@ -311,10 +320,14 @@ fn a_bad_inner_signature_opens_but_does_not_verify() {
 fn unknown_versions_and_odd_encodings_are_rejected_clearly() {
     let f = fixture();
     let mut der = f.envelope_der.clone();
-    let at = der.windows(3).position(|w| w == [0x02, 0x01, 0x01]).unwrap();
-    der[at + 2] = 2;
+    let at = der.windows(3).position(|w| w == [0x02, 0x01, 0x02]).unwrap();
+    der[at + 2] = 3;
     let err = Envelope::parse(&der).unwrap_err().to_string();
-    assert!(err.contains("unsupported bid envelope version 2"), "{err}");
+    assert!(err.contains("unsupported bid envelope version 3"), "{err}");
+    // Version 1 (no committee key, unlabelled ciphertext) is refused with what to do.
+    der[at + 2] = 1;
+    let err = Envelope::parse(&der).unwrap_err().to_string();
+    assert!(err.contains("version 1 envelopes are no longer accepted") && err.contains("seal the bid again"), "{err}");
     let mut trailing = f.envelope_der.clone();
     trailing.push(0);
     assert!(matches!(Envelope::parse(&trailing), Err(Error::Malformed { .. })));

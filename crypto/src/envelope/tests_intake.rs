@@ -69,17 +69,17 @@ fn every_flipped_byte_gets_the_envelope_verdict() {
 fn invalid_check(valid: &[u8]) -> CiphertextCheck {
     let mut bytes = valid.to_vec();
     bytes[50] ^= 0x01;
-    CiphertextCheck::decode(&bytes).expect("changing V keeps the points valid")
+    CiphertextCheck::decode(&bytes, &label()).expect("changing V keeps the points valid")
 }
 
 #[test]
 fn a_batch_names_exactly_the_invalid_ciphertexts() {
     let f = fixture();
-    let pk = f.committee.public_keys().public_key();
+    let pk = crate::committee::ConfirmedKey::for_tests(&f.committee.public_keys());
     let valid: Vec<CiphertextCheck> = (0..4)
         .map(|_| {
             let env = seal_bid(&document(USCC_B, "T-2026-001"), &f.b.key, &f.b.cert, &pk).unwrap();
-            CiphertextCheck::decode(env.key_ciphertext_bytes()).unwrap()
+            CiphertextCheck::decode(env.key_ciphertext_bytes(), &label()).unwrap()
         })
         .collect();
     let bad = invalid_check(Envelope::parse(&f.envelope_der).unwrap().key_ciphertext_bytes());
@@ -95,7 +95,7 @@ fn a_batch_names_exactly_the_invalid_ciphertexts() {
 #[test]
 fn swapped_w_between_valid_ciphertexts_fails_alone_and_in_a_batch() {
     let f = fixture();
-    let pk = f.committee.public_keys().public_key();
+    let pk = crate::committee::ConfirmedKey::for_tests(&f.committee.public_keys());
     let encoded: Vec<Vec<u8>> = (0..2)
         .map(|_| {
             seal_bid(&document(USCC_B, "T-2026-001"), &f.b.key, &f.b.cert, &pk)
@@ -106,8 +106,13 @@ fn swapped_w_between_valid_ciphertexts_fails_alone_and_in_a_batch() {
         .collect();
     let mut swapped = encoded[0].clone();
     swapped[64..].copy_from_slice(&encoded[1][64..]);
-    let swapped = CiphertextCheck::decode(&swapped).unwrap();
-    let other = CiphertextCheck::decode(&encoded[1]).unwrap();
+    let swapped = CiphertextCheck::decode(&swapped, &label()).unwrap();
+    let other = CiphertextCheck::decode(&encoded[1], &label()).unwrap();
     assert!(!swapped.is_valid());
     assert_eq!(all_valid(&[&swapped, &other]), vec![false, true]);
+}
+
+/// The label of the fixture's tender.
+fn label() -> Vec<u8> {
+    crate::envelope::tender_label(&TenderId::parse("T-2026-001").unwrap())
 }

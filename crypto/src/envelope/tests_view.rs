@@ -74,12 +74,12 @@ fn structural_checks_still_apply() {
     let mut longer = der.clone();
     longer.push(0);
     assert!(SealedView::parse(&longer).is_err());
-    // The version is the first INTEGER inside the body: 30 .. 30 .. 02 01 01.
-    let at = der.windows(3).position(|w| w == [0x02, 0x01, 0x01]).unwrap();
-    let mut v2 = der.clone();
-    v2[at + 2] = 2;
-    let err = SealedView::parse(&v2).unwrap_err();
-    assert!(err.to_string().contains("version 2"), "{err}");
+    // The version is the first INTEGER inside the body: 30 .. 30 .. 02 01 02.
+    let at = der.windows(3).position(|w| w == [0x02, 0x01, 0x02]).unwrap();
+    let mut v1 = der.clone();
+    v1[at + 2] = 1;
+    let err = SealedView::parse(&v1).unwrap_err();
+    assert!(err.to_string().contains("version 1"), "{err}");
     // A header bidder code in lower case is refused as by Envelope::parse.
     let bidder = USCC_LOWER_PROBE;
     let at = der.windows(bidder.len()).position(|w| w == bidder).unwrap();

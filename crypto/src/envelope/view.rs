@@ -4,8 +4,8 @@
 use der::{Decode, Encode};
 
 use super::codec::{KEY_CIPHERTEXT_LEN, U_LEN};
-use super::seal::{EnvelopeAsn1, MAX_ENVELOPE_LEN, WHAT, open_expecting};
-use super::{OpenedDocument, TenderId, bidder_field, check_len, check_version, tender_field};
+use super::seal::{EnvelopeAsn1, MAX_ENVELOPE_LEN, WHAT, check_envelope_version, committee_key_field, open_expecting};
+use super::{OpenedDocument, TenderId, bidder_field, check_len, tender_field};
 use crate::sm4gcm::KEY_LEN;
 use crate::{Error, Result, Signature, Sm3Digest, Uscc, sm3};
 
@@ -27,6 +27,7 @@ mod tests;
 pub struct SealedView {
     tender: TenderId,
     bidder: Uscc,
+    committee_key: Sm3Digest,
     v: [u8; KEY_LEN],
     payload: Vec<u8>,
     hash: Sm3Digest,
@@ -46,6 +47,11 @@ impl SealedView {
     /// The bidder named in the header.
     pub fn bidder(&self) -> &Uscc {
         &self.bidder
+    }
+
+    /// SM3 of the committee key the bid was sealed to.
+    pub fn committee_key(&self) -> &Sm3Digest {
+        &self.committee_key
     }
 
     /// SM3 of the envelope's DER: the same as [`super::Envelope::hash`].
@@ -91,7 +97,7 @@ pub(super) struct Parts {
 /// The structural checks of [`super::Envelope::parse`], without decoding points.
 pub(super) fn parse_parts(der: &[u8]) -> Result<Parts> {
     check_len(der, MAX_ENVELOPE_LEN, WHAT)?;
-    check_version(der, 1, WHAT)?;
+    check_envelope_version(der)?;
     let asn1 = EnvelopeAsn1::from_der(der).map_err(|e| Error::malformed(WHAT, e))?;
     if asn1.to_der().map_err(|e| Error::malformed(WHAT, e))? != der {
         return Err(Error::malformed(WHAT, "not in canonical DER form"));
@@ -118,6 +124,7 @@ pub(super) fn parse_parts(der: &[u8]) -> Result<Parts> {
     let view = SealedView {
         tender: tender_field(&body.tender_id, WHAT)?,
         bidder: bidder_field(&body.bidder, WHAT)?,
+        committee_key: committee_key_field(&body.committee_key)?,
         v,
         payload: body.payload.into_bytes().into_vec(),
         hash: sm3(der),

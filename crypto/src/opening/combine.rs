@@ -71,7 +71,7 @@ fn x_of(i: usize) -> Result<Fr> {
 }
 
 /// `threshold_crypto`'s `xor_with_hash(g, bytes)`.
-fn xor_with_hash(g: &G1, bytes: &[u8]) -> Zeroizing<Vec<u8>> {
+pub(crate) fn xor_with_hash(g: &G1, bytes: &[u8]) -> Zeroizing<Vec<u8>> {
     let digest = Zeroizing::new(sha3_256(g.into_affine().into_compressed().as_ref()));
     let mut rng = ChaCha20Rng::from_seed(*digest);
     // rand 0.7: `Standard` samples a u8 as `next_u32() as u8`.

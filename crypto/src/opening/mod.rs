@@ -7,11 +7,14 @@
 //! one by one ([`PreparedCiphertext::share_is_valid`]) only when an opening fails.
 
 mod batch;
+pub mod check;
 mod combine;
 pub mod fast;
 
 pub use batch::{MAX_BATCH_ENTRIES, ShareBatch, committee_key_hash, compute_shares, decryption_share};
+pub use check::{Announcement, CheckedOpening, OfficialView, OpeningFile, Refusal, Refused, ServedEnvelope, check_opening};
 pub use combine::combine_key;
+pub(crate) use combine::xor_with_hash;
 pub use fast::{CiphertextCheck, PreparedCiphertext, all_valid, ciphertext_valid, share_valid};
 /// A G1 point: a decryption share as [`ShareBatch::entries`] gives it.
 pub use threshold_crypto::pairing::bls12_381::G1Affine;

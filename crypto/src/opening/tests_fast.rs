@@ -23,7 +23,7 @@ fn rebuild(u: Vec<u8>, v: Vec<u8>, w: Vec<u8>) -> Ciphertext {
 /// Checks both functions against threshold_crypto on `ct`, for every share of `set`.
 fn agree(set: &SecretKeySet, ct: &Ciphertext, other: &Ciphertext) -> bool {
     let stock = ct.verify();
-    assert_eq!(ciphertext_valid(ct), stock, "ciphertext verdicts differ");
+    assert_eq!(ciphertext_valid(ct, &[]), stock, "ciphertext verdicts differ");
     let pks = set.public_keys();
     for i in 0..3 {
         let pk = pks.public_key_share(i);
@@ -32,7 +32,7 @@ fn agree(set: &SecretKeySet, ct: &Ciphertext, other: &Ciphertext) -> bool {
         let wrong_index = set.secret_key_share((i + 1) % 3).decrypt_share_no_verify(ct);
         for share in [&own, &foreign, &wrong_index] {
             assert_eq!(
-                share_valid(&pk, share, ct),
+                share_valid(&pk, share, ct, &[]),
                 pk.verify_decryption_share(share, ct),
                 "share verdicts differ"
             );
@@ -49,7 +49,7 @@ fn valid_ciphertexts_and_shares_pass() {
     let ct = pk.encrypt_with_rng(&mut rng, [7u8; 16]);
     let other = pk.encrypt_with_rng(&mut rng, [8u8; 16]);
     assert!(agree(&set, &ct, &other));
-    let prepared = PreparedCiphertext::new(&ct).unwrap();
+    let prepared = PreparedCiphertext::new(&ct, &[]).unwrap();
     assert!(prepared.is_valid());
     let share = set.secret_key_share(2).decrypt_share_no_verify(&ct);
     assert!(prepared.share_is_valid(&set.public_keys().public_key_share(2), &share));
@@ -114,4 +114,34 @@ proptest! {
         };
         prop_assert_eq!(agree(&set, &tampered, &other), which == 0);
     }
+}
+
+/// A ciphertext labelled with one tender is valid under that label only, and
+/// its shares check under that label only; an empty label is threshold_crypto's.
+#[test]
+fn labels_bind_ciphertexts_to_their_tender() {
+    use crate::envelope::{TenderId, tender_label};
+    use crate::sm4gcm::Sm4Key;
+    let mut rng = StdRng::seed_from_u64(9);
+    let set = SecretKeySet::random(1, &mut rng);
+    let pks = set.public_keys();
+    let (t1, t2) = (TenderId::parse("T1").unwrap(), TenderId::parse("T2").unwrap());
+    let key = Sm4Key::generate().unwrap();
+    let ct = crate::envelope::codec::encrypt_key(&pks.public_key(), &key, &tender_label(&t1)).unwrap();
+    assert!(ciphertext_valid(&ct, &tender_label(&t1)));
+    assert!(!ciphertext_valid(&ct, &tender_label(&t2)), "valid under another tender's label");
+    assert!(!ciphertext_valid(&ct, &[]), "valid without its label");
+    assert!(!ct.verify(), "threshold_crypto's unlabelled check accepts a labelled ciphertext");
+    let share = set.secret_key_share(0).decrypt_share_no_verify(&ct);
+    let pk0 = pks.public_key_share(0);
+    assert!(share_valid(&pk0, &share, &ct, &tender_label(&t1)));
+    assert!(!share_valid(&pk0, &share, &ct, &tender_label(&t2)));
+    let checked = CiphertextCheck::decode(&crate::envelope::codec::encode(&ct).unwrap(), &tender_label(&t1)).unwrap();
+    assert!(checked.is_valid());
+    let foreign = CiphertextCheck::decode(&crate::envelope::codec::encode(&ct).unwrap(), &tender_label(&t2)).unwrap();
+    assert!(!foreign.is_valid());
+    // Decryption is unchanged by the label: t + 1 shares give the key back.
+    let shares: Vec<_> = (0..2).map(|i| (i, set.secret_key_share(i).decrypt_share_no_verify(&ct))).collect();
+    let opened = pks.decrypt(shares.iter().map(|(i, s)| (*i, s)), &ct).unwrap();
+    assert_eq!(opened.as_slice(), key.as_bytes());
 }

@@ -1,0 +1,362 @@
+//! An official's checks before decrypting anything: the one implementation
+//! the CLI and the browser both run.
+//!
+//! The server serves an [`OpeningFile`] — the tender's signed, time-stamped
+//! announcement, the committee key statement, the deadline manifest with its
+//! leaves, and every envelope with its bidder's certificate. [`check_opening`]
+//! refuses the whole opening when
+//! - the file is for another tender than the one the official opens;
+//! - the announcement's platform signature or time stamp fails, or it names
+//!   another tender or committee key;
+//! - the opening time it announces has not come by the official's own clock;
+//! - the committee key statement is not signed by every official, or its key
+//!   is not the one in the official's own share file;
+//! - the manifest's signature or time stamp fails, it names another tender or
+//!   key, its leaves do not give its root, or an envelope it lists is not
+//!   served (a dropped bid);
+//!
+//! and refuses, one by one and named by hash, every envelope that is
+//! malformed, names another tender or committee key, is not signed by the
+//! bidder whose certificate comes with it, is not in the manifest (added
+//! after the deadline), appears twice, or whose key ciphertext is not valid
+//! under this tender's label (the pairing checks batched, [`super::all_valid`]).
+//! Only a [`CheckedOpening`] yields decryption shares ([`CheckedOpening::shares`]).
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+
+use base64ct::{Base64, Encoding};
+use serde::{Deserialize, Serialize};
+use threshold_crypto::{Ciphertext, DecryptionShare, SecretKeyShare};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::CiphertextCheck;
+use crate::committee::{ConfirmedKey, StatementFile};
+use crate::envelope::{Envelope, TenderId, tender_label};
+use crate::manifest::Manifest;
+use crate::pki::Certificate;
+use crate::tsp::{ImprintAlgorithm, Stamped, verify_token};
+use crate::{Error, Purpose, Result, Signature, SignedMessage, Sm3Digest};
+
+/// A tender version as the platform signed and time-stamped it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Announcement {
+    /// The signed document (JSON text: id, version, …, `opening_at`, `committee_public_key`).
+    pub document: String,
+    /// Base64 of the platform's SM2 signature ([`Purpose::Tender`]) over the document.
+    pub signature: String,
+    /// Base64 of the RFC 3161 token over that signature.
+    pub timestamp: String,
+}
+
+/// One envelope as served for the opening.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServedEnvelope {
+    /// Base64 of the envelope DER.
+    pub envelope: String,
+    /// Base64 of the bidder's certificate DER.
+    pub certificate: String,
+}
+
+/// What the server serves an official for an opening
+/// (`GET /api/v1/tenders/{id}/opening/envelopes`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpeningFile {
+    /// The tender.
+    pub tender: String,
+    /// The latest published version of the tender.
+    pub announcement: Announcement,
+    /// The committee key statement with every official's signature.
+    pub statement: StatementFile,
+    /// Base64 of the deadline manifest DER.
+    pub manifest: String,
+    /// Hex envelope hashes: the manifest's leaves in order.
+    pub leaves: Vec<String>,
+    /// The envelopes.
+    pub envelopes: Vec<ServedEnvelope>,
+}
+
+/// What an official's client holds of its own: it does not come from the server.
+#[derive(Debug, Clone, Copy)]
+pub struct OfficialView<'a> {
+    /// The tender the official means to open.
+    pub tender: &'a TenderId,
+    /// The official's own clock.
+    pub now: OffsetDateTime,
+    /// The committee key in the official's share file (the key it signed for).
+    pub own_key: &'a threshold_crypto::PublicKey,
+    /// The platform's signing certificate (chain-checked by the caller).
+    pub platform_cert: &'a Certificate,
+    /// The TSA certificate (chain-checked by the caller).
+    pub tsa_cert: &'a Certificate,
+}
+
+/// Why one envelope gets no share.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// It does not parse (as envelope format 2), or its certificate does not.
+    Malformed(String),
+    /// It names another tender.
+    ForeignTender(String),
+    /// It names another committee key.
+    ForeignKey,
+    /// The certificate is not the header's bidder's, or the outer signature fails.
+    BadSignature,
+    /// It is not in the deadline manifest.
+    NotInManifest,
+    /// It was served twice.
+    Duplicate,
+    /// Its key ciphertext is not valid under this tender's label.
+    InvalidCiphertext,
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::Malformed(e) => write!(f, "malformed: {e}"),
+            Refusal::ForeignTender(t) => write!(f, "it is an envelope of tender {t}"),
+            Refusal::ForeignKey => f.write_str("it is sealed to another committee key"),
+            Refusal::BadSignature => f.write_str("the bidder's outer signature does not verify"),
+            Refusal::NotInManifest => f.write_str("it is not in the deadline manifest (added after the deadline?)"),
+            Refusal::Duplicate => f.write_str("it was served twice"),
+            Refusal::InvalidCiphertext => {
+                f.write_str("its key ciphertext is not valid for this tender (another tender's ciphertext?)")
+            }
+        }
+    }
+}
+
+/// One refused envelope: its position in the file, its hash (if it parsed
+/// far enough to have one: SM3 of the served bytes) and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refused {
+    /// Index in [`OpeningFile::envelopes`].
+    pub index: usize,
+    /// SM3 of the served envelope bytes.
+    pub hash: Sm3Digest,
+    /// Why.
+    pub reason: Refusal,
+}
+
+impl fmt::Display for Refused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "envelope {} (#{}): {}", hex::encode(self.hash), self.index, self.reason)
+    }
+}
+
+/// An opening the official's client has checked: the envelopes that may be shared, and those refused.
+#[derive(Debug)]
+pub struct CheckedOpening {
+    tender: TenderId,
+    committee: ConfirmedKey,
+    accepted: Vec<(Sm3Digest, Ciphertext)>,
+    refused: Vec<Refused>,
+    opening_at: OffsetDateTime,
+}
+
+impl CheckedOpening {
+    /// The tender.
+    pub fn tender(&self) -> &TenderId {
+        &self.tender
+    }
+
+    /// The confirmed committee key.
+    pub fn committee(&self) -> &ConfirmedKey {
+        &self.committee
+    }
+
+    /// The opening time the signed announcement states.
+    pub fn opening_at(&self) -> OffsetDateTime {
+        self.opening_at
+    }
+
+    /// The envelopes that passed every check: `(envelope hash, key ciphertext)`.
+    pub fn accepted(&self) -> &[(Sm3Digest, Ciphertext)] {
+        &self.accepted
+    }
+
+    /// The envelopes refused, each with its reason.
+    pub fn refused(&self) -> &[Refused] {
+        &self.refused
+    }
+
+    /// The official's decryption shares of the accepted envelopes, `range`
+    /// of them (for progress in chunks): `share.decrypt_share_no_verify`,
+    /// safe here because every ciphertext passed its labelled validity check.
+    pub fn shares(
+        &self,
+        share: &SecretKeyShare,
+        range: std::ops::Range<usize>,
+    ) -> Vec<(Sm3Digest, DecryptionShare)> {
+        self.accepted
+            .get(range)
+            .unwrap_or_default()
+            .iter()
+            .map(|(h, ct)| (*h, share.decrypt_share_no_verify(ct)))
+            .collect()
+    }
+}
+
+fn b64(text: &str, what: &str) -> Result<Vec<u8>> {
+    Base64::decode_vec(text).map_err(|_| Error::malformed("opening file", format!("{what} is not base64")))
+}
+
+/// The tender a verified announcement states, and its opening time.
+fn check_announcement(a: &Announcement, view: &OfficialView<'_>) -> Result<(OffsetDateTime, String)> {
+    let signature = Signature::from_der(&b64(&a.signature, "the announcement signature")?)?;
+    SignedMessage::new(Purpose::Tender, a.document.as_bytes())
+        .verify(&view.platform_cert.public_key()?, &signature)
+        .map_err(|_| Error::InvalidParameter("the tender announcement's platform signature does not verify".into()))?;
+    let token = b64(&a.timestamp, "the announcement time stamp")?;
+    let stamped = verify_token(&token, Stamped::Data(&signature.to_der()), view.tsa_cert.x509(), None)?;
+    if stamped.imprint.algorithm() != ImprintAlgorithm::Sm3 {
+        return Err(Error::Timestamp("the announcement's time stamp must use an SM3 imprint".into()));
+    }
+    let doc: serde_json::Value = serde_json::from_str(&a.document)
+        .map_err(|e| Error::malformed("tender announcement", e))?;
+    let field = |name: &str| {
+        doc.get(name)
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| Error::malformed("tender announcement", format!("no {name}")))
+    };
+    if field("id")? != view.tender.as_str() {
+        return Err(Error::InvalidParameter(format!(
+            "the announcement served is for tender {}, not {}",
+            field("id")?,
+            view.tender
+        )));
+    }
+    let opening_at = OffsetDateTime::parse(field("opening_at")?, &Rfc3339)
+        .map_err(|e| Error::malformed("tender announcement opening_at", e))?;
+    Ok((opening_at, field("committee_public_key")?.to_owned()))
+}
+
+/// Every check of the [module docs](self): the whole opening, then envelope by envelope.
+pub fn check_opening(file: &OpeningFile, view: &OfficialView<'_>) -> Result<CheckedOpening> {
+    if file.tender != view.tender.as_str() {
+        return Err(Error::InvalidParameter(format!(
+            "the server served the opening of tender {}, you are opening {}",
+            file.tender, view.tender
+        )));
+    }
+    let (opening_at, announced_key) = check_announcement(&file.announcement, view)?;
+    if view.now < opening_at {
+        return Err(Error::InvalidParameter(format!(
+            "tender {} opens at {opening_at} by its signed announcement; your clock says {}: no shares before then",
+            view.tender, view.now
+        )));
+    }
+    let committee = file.statement.confirm()?;
+    if committee.public_key() != *view.own_key {
+        return Err(Error::InvalidParameter(
+            "the committee key of this opening is not the one in your share file (the key you signed for)".into(),
+        ));
+    }
+    if announced_key != hex::encode(view.own_key.to_bytes()) {
+        return Err(Error::InvalidParameter(
+            "the tender announcement names another committee key than the one you signed for".into(),
+        ));
+    }
+    let manifest = Manifest::parse(&b64(&file.manifest, "the manifest")?)?;
+    manifest.verify(view.platform_cert, view.tsa_cert)?;
+    let info = manifest.info();
+    if &info.tender != view.tender || info.committee_key != *committee.hash() {
+        return Err(Error::InvalidParameter(format!(
+            "the deadline manifest served is for tender {} and another committee key",
+            info.tender
+        )));
+    }
+    let leaves = file
+        .leaves
+        .iter()
+        .map(|h| {
+            hex::decode(h)
+                .ok()
+                .and_then(|b| Sm3Digest::try_from(b).ok())
+                .ok_or_else(|| Error::malformed("opening file", format!("leaf {h:?} is not 32 bytes of hex")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    manifest.check_leaves(&leaves)?;
+    let (accepted, refused) = check_envelopes(file, view.tender, committee.hash(), &leaves)?;
+    Ok(CheckedOpening { tender: view.tender.clone(), committee, accepted, refused, opening_at })
+}
+
+type Checked = (Vec<(Sm3Digest, Ciphertext)>, Vec<Refused>);
+
+fn check_envelopes(
+    file: &OpeningFile,
+    tender: &TenderId,
+    key_hash: &Sm3Digest,
+    leaves: &[Sm3Digest],
+) -> Result<Checked> {
+    let in_manifest: HashSet<&Sm3Digest> = leaves.iter().collect();
+    let label = tender_label(tender);
+    let mut refused = Vec::new();
+    let mut seen = HashSet::new();
+    let mut candidates: Vec<(usize, Sm3Digest, Ciphertext, CiphertextCheck)> = Vec::new();
+    for (index, served) in file.envelopes.iter().enumerate() {
+        let der = b64(&served.envelope, "an envelope")?;
+        let hash = crate::sm3(&der);
+        let mut refuse = |reason| refused.push(Refused { index, hash, reason });
+        match check_one(&der, &served.certificate, tender, key_hash, &label) {
+            Err(reason) => refuse(reason),
+            Ok(_) if !in_manifest.contains(&hash) => refuse(Refusal::NotInManifest),
+            Ok(_) if !seen.insert(hash) => refuse(Refusal::Duplicate),
+            Ok((ct, check)) => candidates.push((index, hash, ct, check)),
+        }
+    }
+    let missing: Vec<String> =
+        leaves.iter().filter(|l| !seen.contains(*l)).map(hex::encode).collect();
+    if !missing.is_empty() {
+        return Err(Error::InvalidParameter(format!(
+            "the deadline manifest lists {} envelope(s) the server did not serve as valid: {}; \
+             a bid would be left out, so no shares are made",
+            missing.len(),
+            missing.join(", ")
+        )));
+    }
+    let checks: Vec<&CiphertextCheck> = candidates.iter().map(|c| &c.3).collect();
+    let verdicts = super::all_valid(&checks);
+    let mut accepted = Vec::with_capacity(candidates.len());
+    for ((index, hash, ct, _), ok) in candidates.into_iter().zip(verdicts) {
+        if ok {
+            accepted.push((hash, ct));
+        } else {
+            refused.push(Refused { index, hash, reason: Refusal::InvalidCiphertext });
+        }
+    }
+    refused.sort_by_key(|r| r.index);
+    // Leaves whose envelope was refused for its ciphertext are dropped bids too.
+    let order: HashMap<&Sm3Digest, usize> = leaves.iter().enumerate().map(|(i, l)| (l, i)).collect();
+    accepted.sort_by_key(|(h, _)| order.get(h).copied().unwrap_or(usize::MAX));
+    Ok((accepted, refused))
+}
+
+/// One envelope's checks but the manifest and the batched pairing check.
+fn check_one(
+    der: &[u8],
+    cert_b64: &str,
+    tender: &TenderId,
+    key_hash: &Sm3Digest,
+    label: &[u8],
+) -> std::result::Result<(Ciphertext, CiphertextCheck), Refusal> {
+    let env = Envelope::parse(der).map_err(|e| Refusal::Malformed(e.to_string()))?;
+    if env.tender() != tender {
+        return Err(Refusal::ForeignTender(env.tender().to_string()));
+    }
+    if env.committee_key() != key_hash {
+        return Err(Refusal::ForeignKey);
+    }
+    let cert_der = Base64::decode_vec(cert_b64).map_err(|_| Refusal::Malformed("certificate not base64".into()))?;
+    let cert = Certificate::from_der(&cert_der).map_err(|e| Refusal::Malformed(format!("certificate: {e}")))?;
+    let subject = cert.subject_info().map_err(|e| Refusal::Malformed(format!("certificate: {e}")))?;
+    if subject.uscc.as_ref() != Some(env.bidder()) {
+        return Err(Refusal::BadSignature);
+    }
+    let key = cert.public_key().map_err(|e| Refusal::Malformed(format!("certificate: {e}")))?;
+    env.verify_outer(&key).map_err(|_| Refusal::BadSignature)?;
+    let check = CiphertextCheck::decode(env.key_ciphertext_bytes(), label)
+        .map_err(|e| Refusal::Malformed(e.to_string()))?;
+    Ok((env.key_ciphertext().clone(), check))
+}
