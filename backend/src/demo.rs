@@ -159,8 +159,9 @@ async fn demo_committee(
     let id = committees::insert(&s.db, "演示开标委员会", 1, &members, "demo", &when).await?;
     let keys: Vec<PrivateKey> = officials.iter().map(|o| o.3.clone()).collect();
     let ceremony = CeremonyId { committee: format!("C{id}"), attempt: 1 };
+    let signers = keys.clone();
     let (pks, shares) = tokio::task::spawn_blocking(move || run_ceremony(ceremony, &keys, 1)).await??;
-    crate::committees::record_key_set(&s.db, id, &pks).await?;
+    crate::committees::statement::record_confirmed(&s.db, id, &pks, &signers).await?;
     let dir = s.data_dir.path().join("demo");
     let context = *sealbid_crypto::committee::Ceremony::new(
         CeremonyId { committee: format!("C{id}"), attempt: 1 },

@@ -21,6 +21,7 @@ pub mod demo;
 pub mod documents;
 pub mod filings;
 pub mod lifecycle;
+pub mod manifests;
 pub mod opening;
 pub mod organisations;
 pub mod people;

@@ -7,9 +7,12 @@ use reqwest::StatusCode;
 use sealbid_crypto::PrivateKey;
 use sealbid_crypto::PublicKey;
 use sealbid_crypto::Uscc;
+use sealbid_crypto::committee::statement::{SignatureEntry, fingerprint_code};
 use sealbid_crypto::committee::{
-    Ack, AckOutcome, CeremonyId, KeyGen, Part, PartOutcome, PublicKeySet, SecretKeyShare,
+    Ack, AckOutcome, Ceremony, CeremonyId, ConfirmedKey, KeyGen, KeyStatement, Part, PartOutcome, PublicKeySet,
+    SecretKeyShare, StatementFile,
 };
+use sealbid_crypto::opening::{CheckedOpening, OfficialView, OpeningFile, ShareBatch, check_opening};
 use sealbid_crypto::envelope::{Attachment, BidDocument, BidItem, Envelope, PriceFen, TenderId, seal_bid};
 use sealbid_crypto::pki::{Certificate, Csr, SubjectInfo};
 use serde_json::{Value, json};
@@ -94,8 +97,125 @@ pub async fn enrol(s: &TestServer, op: &str, role: &str, name: &str, org: u32, k
     Actor { key, cert_pem, cookie: out.cookie.unwrap(), serial, uscc: code }
 }
 
-/// Every official's side of the ceremony, driven through the relay.
+/// Every official's side of the ceremony, driven through the relay, and
+/// every official's signature on the committee key statement.
 pub async fn ceremony(
+    s: &TestServer,
+    committee: i64,
+    officials: &[Actor],
+) -> Vec<(PublicKeySet, SecretKeyShare)> {
+    let results = ceremony_unsigned(s, committee, officials).await;
+    for i in 0..officials.len() {
+        let (st, body) = sign_statement(s, committee, officials, i, &results[i].0).await;
+        assert_eq!(st, StatusCode::CREATED, "{body}");
+    }
+    let file = statement(s, committee, &officials[0].cookie).await;
+    file.confirm().expect("every official signed the statement");
+    results
+}
+
+/// Official `i` signs the committee key statement as an honest official's
+/// client does: the statement is rebuilt from the official's own ceremony
+/// (roster as the relay gave it, key set from its own replay), every other
+/// member's fingerprint code confirmed (here: all of them, as read aloud).
+pub async fn sign_statement(
+    s: &TestServer,
+    committee: i64,
+    officials: &[Actor],
+    i: usize,
+    own_key_set: &PublicKeySet,
+) -> (StatusCode, Value) {
+    let (st, file) = get(s, &format!("/api/v1/committees/{committee}/ceremony"), &officials[i].cookie).await;
+    assert_eq!(st, StatusCode::OK, "{file}");
+    let keys: Vec<PublicKey> = file["officials"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| PublicKey::from_sec1(&hex::decode(k.as_str().unwrap()).unwrap()).unwrap())
+        .collect();
+    let codes: Vec<String> = keys.iter().map(fingerprint_code).collect();
+    let id = CeremonyId {
+        committee: file["committee"].as_str().unwrap().into(),
+        attempt: file["attempt"].as_u64().unwrap() as u32,
+    };
+    let ceremony = Ceremony::new(id, keys, file["threshold"].as_u64().unwrap() as usize).unwrap();
+    let statement = KeyStatement::new(&ceremony, own_key_set).unwrap();
+    let sig = statement.sign_checked(&officials[i].key, &codes, own_key_set).unwrap();
+    let body = serde_json::to_value(SignatureEntry::of(&sig)).unwrap();
+    post(s, &format!("/api/v1/committees/{committee}/statement/signatures"), body, &officials[i].cookie).await
+}
+
+/// The committee key statement as the server serves it.
+pub async fn statement(s: &TestServer, committee: i64, cookie: &str) -> StatementFile {
+    let (st, body) = get(s, &format!("/api/v1/committees/{committee}/statement"), cookie).await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    serde_json::from_value(body).unwrap()
+}
+
+/// The key a bidder's client seals to for `tender` (the tender JSON): the
+/// committee's statement, confirmed, and the key the tender names.
+pub async fn confirmed_key(s: &TestServer, tender: &Value, cookie: &str) -> ConfirmedKey {
+    let committee = tender["committee"].as_i64().unwrap();
+    let key = statement(s, committee, cookie).await.confirm().expect("the statement is complete");
+    assert_eq!(
+        hex::encode(key.public_key().to_bytes()),
+        tender["committee_public_key"].as_str().unwrap(),
+        "the tender names the confirmed key"
+    );
+    key
+}
+
+/// A PEM certificate the server publishes (`/pki/platform`, `/pki/tsa`).
+pub async fn published_cert(s: &TestServer, path: &str) -> Certificate {
+    let pem = s.client.get(s.url(path)).send().await.unwrap().text().await.unwrap();
+    Certificate::from_pem(&pem).unwrap()
+}
+
+/// What an official's client serves itself for an opening: the server's
+/// opening file, checked with the official's clock and own committee key.
+pub async fn checked_opening(
+    s: &TestServer,
+    tender: &str,
+    official: &Actor,
+    own_key: &threshold_crypto::PublicKey,
+) -> sealbid_crypto::Result<CheckedOpening> {
+    let (st, body) = get(s, &format!("/api/v1/tenders/{tender}/opening/envelopes"), &official.cookie).await;
+    assert_eq!(st, StatusCode::OK, "{body}");
+    let file: OpeningFile = serde_json::from_value(body).unwrap();
+    checked_file(s, tender, &file, own_key).await
+}
+
+/// [`checked_opening`] of a given file (one a hostile test rewrote).
+pub async fn checked_file(
+    s: &TestServer,
+    tender: &str,
+    file: &OpeningFile,
+    own_key: &threshold_crypto::PublicKey,
+) -> sealbid_crypto::Result<CheckedOpening> {
+    let platform = published_cert(s, "/pki/platform").await;
+    let tsa = published_cert(s, "/pki/tsa").await;
+    let tender = TenderId::parse(tender).unwrap();
+    let view = OfficialView {
+        tender: &tender,
+        now: OffsetDateTime::now_utc(),
+        own_key,
+        platform_cert: &platform,
+        tsa_cert: &tsa,
+    };
+    check_opening(file, &view)
+}
+
+/// Official `index`'s signed batch of shares of every envelope `checked` accepted, made with `share`.
+pub fn share_batch(checked: &CheckedOpening, index: usize, share: &SecretKeyShare, key: &PrivateKey) -> Vec<u8> {
+    let entries = checked.shares(share, 0..checked.accepted().len());
+    ShareBatch::create(checked.tender(), &checked.committee().public_key(), index, entries, key)
+        .unwrap()
+        .encode()
+        .unwrap()
+}
+
+/// The ceremony without the statement signatures.
+pub async fn ceremony_unsigned(
     s: &TestServer,
     committee: i64,
     officials: &[Actor],
@@ -189,11 +309,7 @@ pub fn quote(tender: &str, bidder: &Actor, prices: &[(u32, u64)], note: &str) ->
     .unwrap()
 }
 
-/// Seals `doc` by `bidder` under the committee key (hex, as the tender shows it).
-pub fn seal(doc: &BidDocument, bidder: &Actor, committee_key: &str) -> Envelope {
-    let pk = threshold_crypto::PublicKey::from_bytes(
-        <[u8; 48]>::try_from(hex::decode(committee_key).unwrap().as_slice()).unwrap(),
-    )
-    .unwrap();
-    seal_bid(doc, &bidder.key, &Certificate::from_pem(&bidder.cert_pem).unwrap(), &pk).unwrap()
+/// Seals `doc` by `bidder` under the confirmed committee key ([`confirmed_key`]).
+pub fn seal(doc: &BidDocument, bidder: &Actor, committee: &ConfirmedKey) -> Envelope {
+    seal_bid(doc, &bidder.key, &Certificate::from_pem(&bidder.cert_pem).unwrap(), committee).unwrap()
 }

@@ -6,8 +6,7 @@ use std::time::Duration;
 
 use base64ct::{Base64, Encoding};
 use reqwest::StatusCode;
-use sealbid_crypto::envelope::{BidDocument, BidItem, PriceFen, TenderId, decode_key_ciphertext, seal_bid};
-use sealbid_crypto::opening::{ShareBatch, compute_shares};
+use sealbid_crypto::envelope::{BidDocument, BidItem, PriceFen, TenderId, seal_bid};
 use sealbid_crypto::pki::Certificate;
 use sealbid_crypto::{PrivateKey, Uscc};
 use serde_json::{Value, json};
@@ -52,11 +51,7 @@ pub async fn awarded_tender(
     let id = tender["id"].as_str().unwrap().to_string();
     let (st, tender) = post(s, &format!("/api/v1/tenders/{id}/publish"), json!({}), &centre.cookie).await;
     assert_eq!(st, StatusCode::OK, "{tender}");
-    let key_hex = tender["committee_public_key"].as_str().unwrap();
-    let committee_key = threshold_crypto::PublicKey::from_bytes(
-        <[u8; 48]>::try_from(hex::decode(key_hex).unwrap().as_slice()).unwrap(),
-    )
-    .unwrap();
+    let committee_key = crate::bidding::confirmed_key(s, &tender, &centre.cookie).await;
     for (bidder, prices) in bids {
         let items = prices
             .iter()
@@ -80,26 +75,11 @@ pub async fn awarded_tender(
     let wait = deadline - OffsetDateTime::now_utc() + Duration::from_millis(1200);
     tokio::time::sleep(wait.try_into().unwrap_or_default()).await;
 
-    let (st, list) = get(s, &format!("/api/v1/tenders/{id}/opening/ciphertexts"), &officials[0].cookie).await;
-    assert_eq!(st, StatusCode::OK, "{list}");
-    let cts: Vec<([u8; 32], threshold_crypto::Ciphertext)> = list["ciphertexts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            let hash = hex::decode(e["envelope_hash"].as_str().unwrap()).unwrap().try_into().unwrap();
-            let ct = Base64::decode_vec(e["key_ciphertext"].as_str().unwrap()).unwrap();
-            (hash, decode_key_ciphertext(&ct).unwrap())
-        })
-        .collect();
-    let tender_id = TenderId::parse(&id).unwrap();
-    let pk = keys[0].0.public_key();
+    let own_key = keys[0].0.public_key();
+    let checked = crate::bidding::checked_opening(s, &id, &officials[0], &own_key).await.unwrap();
+    assert!(checked.refused().is_empty(), "{:?}", checked.refused());
     for (i, official) in officials.iter().enumerate() {
-        let refs: Vec<_> = cts.iter().map(|(h, ct)| (*h, ct)).collect();
-        let batch = ShareBatch::create(&tender_id, &pk, i, compute_shares(&keys[i].1, &refs), &official.key)
-            .unwrap()
-            .encode()
-            .unwrap();
+        let batch = crate::bidding::share_batch(&checked, i, &keys[i].1, &official.key);
         let path = format!("/api/v1/tenders/{id}/opening/shares");
         let (st, body) = post_bytes(s, &path, batch, &official.cookie).await;
         assert_eq!(st, StatusCode::CREATED, "{body}");

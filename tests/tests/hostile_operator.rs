@@ -5,4 +5,5 @@
 //! `sealbid-sealing`, asserting that the attack is refused or detected and
 //! named.
 
+#[path = "hostile_operator/signing.rs"]
 mod signing;

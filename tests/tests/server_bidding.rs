@@ -17,10 +17,11 @@ use base64ct::{Base64, Encoding};
 use reqwest::StatusCode;
 use sealbid_crypto::committee::{CeremonyId, KeyGen, Part, PartOutcome, SecretKeyShare};
 use sealbid_crypto::envelope::{BidAction, BidRequest, Envelope, Receipt, TenderId};
-use sealbid_crypto::opening::{ShareBatch, compute_shares};
 use sealbid_crypto::pki::Certificate;
 use sealbid_crypto::{PublicKey, Purpose, Signature, SignedMessage, Uscc};
-use sealbid_tests::bidding::{Actor, ceremony, enrol, get, post, post_bytes, quote, seal};
+use sealbid_tests::bidding::{
+    Actor, ceremony, checked_opening, confirmed_key, enrol, get, post, post_bytes, quote, seal, share_batch,
+};
 use sealbid_tests::{Engine, TestServer, login, on_both_engines};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -129,7 +130,7 @@ async fn full_sealed_bid_round(engine: Engine) {
         v1["document"].as_str().unwrap(),
         v1["signature"].as_str().unwrap(),
     );
-    let key_hex = tender["committee_public_key"].as_str().unwrap().to_string();
+    let key_hex = confirmed_key(&s, &tender, &a.cookie).await;
 
     let bids = format!("/api/v1/tenders/{id}/bids");
     let early = seal(&quote(&id, a, &[(1, 950), (2, 490)], "早期报价"), a, &key_hex);
@@ -208,7 +209,7 @@ async fn full_sealed_bid_round(engine: Engine) {
     );
 
     // Before the opening time: no ciphertexts, no shares.
-    let cts = format!("/api/v1/tenders/{id}/opening/ciphertexts");
+    let cts = format!("/api/v1/tenders/{id}/opening/envelopes");
     let (st, body) = get(&s, &cts, &officials[0].cookie).await;
     assert_eq!(st, StatusCode::CONFLICT, "{body}");
     assert!(body["message"].as_str().unwrap().contains("opens at"), "{body}");
@@ -225,30 +226,15 @@ async fn full_sealed_bid_round(engine: Engine) {
     assert_eq!(get(&s, &cts, &a.cookie).await.0, StatusCode::FORBIDDEN);
     let (st, list) = get(&s, &cts, &officials[0].cookie).await;
     assert_eq!(st, StatusCode::OK, "{list}");
-    let list: Vec<([u8; 32], threshold_crypto::Ciphertext)> = list["ciphertexts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            let hash: [u8; 32] =
-                hex::decode(e["envelope_hash"].as_str().unwrap()).unwrap().try_into().unwrap();
-            let env = [&env_a, &env_b, &env_c2].into_iter().find(|x| x.hash().unwrap() == hash).unwrap();
-            assert_eq!(
-                Base64::decode_vec(e["key_ciphertext"].as_str().unwrap()).unwrap(),
-                env.key_ciphertext_bytes()
-            );
-            (hash, env.key_ciphertext().clone())
-        })
-        .collect();
-    assert_eq!(list.len(), 3);
-    let committee_pk = keys[0].0.public_key();
-    let shares_of = |i: usize, share: &SecretKeyShare| {
-        let refs: Vec<_> = list.iter().map(|(h, ct)| (*h, ct)).collect();
-        ShareBatch::create(&tender_id, &committee_pk, i, compute_shares(share, &refs), &officials[i].key)
-            .unwrap()
-            .encode()
-            .unwrap()
-    };
+    let own_key = keys[0].0.public_key();
+    let checked = checked_opening(&s, &id, &officials[0], &own_key).await.unwrap();
+    assert!(checked.refused().is_empty(), "{:?}", checked.refused());
+    let mut opened: Vec<_> = checked.accepted().iter().map(|(h, _)| *h).collect();
+    let mut expected: Vec<_> = [&env_a, &env_b, &env_c2].iter().map(|e| e.hash().unwrap()).collect();
+    opened.sort();
+    expected.sort();
+    assert_eq!(opened, expected, "exactly the active envelopes are shared");
+    let shares_of = |i: usize, share: &SecretKeyShare| share_batch(&checked, i, share, &officials[i].key);
     let upload = format!("/api/v1/tenders/{id}/opening/shares");
     let run = format!("/api/v1/tenders/{id}/opening/run");
     let (st, body) = post_bytes(&s, &upload, shares_of(1, &keys[1].1), &officials[0].cookie).await;

@@ -111,7 +111,16 @@ async fn every_bidding_route_for_every_role(engine: Engine) {
         (Method::GET, format!("/api/v1/tenders/{id}/bids/mine"), None, &["bidder"]),
         (Method::GET, "/api/v1/bids/999/receipt".into(), None, &["bidder"]),
         (Method::GET, format!("/api/v1/tenders/{id}/intake"), None, &["member", "centre", "operator"]),
-        (Method::GET, format!("/api/v1/tenders/{id}/opening/ciphertexts"), None, &["member"]),
+        (Method::GET, format!("/api/v1/tenders/{id}/opening/envelopes"), None, &["member"]),
+        (Method::GET, format!("/api/v1/tenders/{id}/manifest"), None, everyone),
+        (Method::GET, format!("/api/v1/tenders/{id}/manifest/proof?envelope={}", "00".repeat(32)), None, everyone),
+        (Method::GET, format!("/api/v1/committees/{c}/statement"), None, everyone),
+        (
+            Method::POST,
+            format!("/api/v1/committees/{c}/statement/signatures"),
+            Some(json!({ "official": 0, "signature": "" })),
+            &["member"],
+        ),
         (Method::POST, format!("/api/v1/tenders/{id}/opening/shares"), None, &["member"]),
         (Method::POST, format!("/api/v1/tenders/{id}/opening/run"), None, &["member", "centre"]),
         (Method::GET, format!("/api/v1/tenders/{id}/opening"), None, &["member", "centre", "operator"]),
@@ -144,7 +153,10 @@ async fn every_bidding_route_for_every_role(engine: Engine) {
         }
     }
     // The opening routes refuse members until the opening time (409, not 403).
-    let (st, body) = get(s, &format!("/api/v1/tenders/{id}/opening/ciphertexts"), &members[0].cookie).await;
+    let (st, body) = get(s, &format!("/api/v1/tenders/{id}/opening/envelopes"), &members[0].cookie).await;
+    assert_eq!(st, StatusCode::CONFLICT, "{body}");
+    // No deadline manifest before the deadline.
+    let (st, body) = get(s, &format!("/api/v1/tenders/{id}/manifest"), &members[0].cookie).await;
     assert_eq!(st, StatusCode::CONFLICT, "{body}");
     server.stop().await;
 }

@@ -8,11 +8,11 @@
 use std::os::unix::process::ExitStatusExt;
 use std::time::Duration;
 
-use base64ct::{Base64, Encoding};
 use reqwest::StatusCode;
-use sealbid_crypto::envelope::TenderId;
-use sealbid_crypto::opening::{ShareBatch, compute_shares};
-use sealbid_tests::bidding::{Actor, ceremony, enrol, get, post, post_bytes, quote, seal};
+
+use sealbid_tests::bidding::{
+    Actor, ceremony, checked_opening, confirmed_key, enrol, get, post, post_bytes, quote, seal, share_batch,
+};
 use sealbid_tests::{Engine, TestServer, login, on_both_engines};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -59,7 +59,7 @@ async fn an_opening_resumes_after_a_crash(engine: Engine) {
     let id = tender["id"].as_str().unwrap().to_string();
     let (st, tender) = post(&s, &format!("/api/v1/tenders/{id}/publish"), json!({}), &centre.cookie).await;
     assert_eq!(st, StatusCode::OK, "{tender}");
-    let key_hex = tender["committee_public_key"].as_str().unwrap().to_string();
+    let key_hex = confirmed_key(&s, &tender, &officials[0].cookie).await;
     let mut envelopes = Vec::new();
     for (i, b) in bidders.iter().enumerate() {
         let env = seal(&quote(&id, b, &[(1, 900 - i as u64 * 10)], "续开"), b, &key_hex);
@@ -72,39 +72,13 @@ async fn an_opening_resumes_after_a_crash(engine: Engine) {
     tokio::time::sleep(wait.try_into().unwrap_or_default()).await;
 
     // Officials 0 and 1 (t + 1 = 2) upload their shares.
-    let tender_id = TenderId::parse(&id).unwrap();
-    let committee_pk = keys[0].0.public_key();
-    let (st, list) =
-        get(&s, &format!("/api/v1/tenders/{id}/opening/ciphertexts"), &officials[0].cookie).await;
-    assert_eq!(st, StatusCode::OK, "{list}");
-    let list: Vec<([u8; 32], threshold_crypto::Ciphertext)> = list["ciphertexts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            let hash: [u8; 32] =
-                hex::decode(e["envelope_hash"].as_str().unwrap()).unwrap().try_into().unwrap();
-            let env = envelopes.iter().find(|x| x.hash().unwrap() == hash).unwrap();
-            assert_eq!(
-                Base64::decode_vec(e["key_ciphertext"].as_str().unwrap()).unwrap(),
-                env.key_ciphertext_bytes()
-            );
-            (hash, env.key_ciphertext().clone())
-        })
-        .collect();
-    assert_eq!(list.len(), BIDDERS as usize);
+    let own_key = keys[0].0.public_key();
+    let checked = checked_opening(&s, &id, &officials[0], &own_key).await.unwrap();
+    assert!(checked.refused().is_empty(), "{:?}", checked.refused());
+    assert_eq!(checked.accepted().len(), BIDDERS as usize);
+    assert!(checked.accepted().iter().all(|(h, _)| envelopes.iter().any(|e| e.hash().unwrap() == *h)));
     for i in 0..2 {
-        let refs: Vec<_> = list.iter().map(|(h, ct)| (*h, ct)).collect();
-        let batch = ShareBatch::create(
-            &tender_id,
-            &committee_pk,
-            i,
-            compute_shares(&keys[i].1, &refs),
-            &officials[i].key,
-        )
-        .unwrap()
-        .encode()
-        .unwrap();
+        let batch = share_batch(&checked, i, &keys[i].1, &officials[i].key);
         let (st, body) =
             post_bytes(&s, &format!("/api/v1/tenders/{id}/opening/shares"), batch, &officials[i].cookie)
                 .await;

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::{Context, Result, bail};
-use sealbid_crypto::committee::CeremonyId;
+use sealbid_crypto::committee::{CeremonyId, ConfirmedKey};
 use sealbid_crypto::envelope::{BidDocument, BidItem, PriceFen, TenderId, seal_bid};
 use sealbid_crypto::pki::{Certificate, Role, SubjectInfo};
 use sealbid_crypto::{PrivateKey, Uscc};
@@ -178,7 +178,7 @@ pub async fn run(b: IntakeBench) -> Result<Value> {
                "submissions": phase }))
 }
 
-async fn make_committee(db: &Db, tag: &str) -> Result<(threshold_crypto::PublicKey, i64)> {
+async fn make_committee(db: &Db, tag: &str) -> Result<(ConfirmedKey, i64)> {
     let keys: Vec<PrivateKey> = (0..3).map(|_| PrivateKey::generate()).collect::<Result<_, _>>()?;
     let members: Vec<Member> = keys
         .iter()
@@ -192,10 +192,12 @@ async fn make_committee(db: &Db, tag: &str) -> Result<(threshold_crypto::PublicK
         .collect();
     let id = committees::insert(db, "intake bench", 1, &members, "bench", &rfc3339(now())).await?;
     let ceremony = CeremonyId { committee: format!("C{id}"), attempt: 1 };
+    let signers = keys.clone();
     let (pks, _) =
         tokio::task::spawn_blocking(move || crate::demo::run_ceremony(ceremony, &keys, 1)).await??;
-    crate::committees::record_key_set(db, id, &pks).await?;
-    Ok((pks.public_key(), id))
+    crate::committees::statement::record_confirmed(db, id, &pks, &signers).await?;
+    let confirmed = crate::committees::statement::confirmed(db, id).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok((confirmed, id))
 }
 
 async fn make_tender(db: &Db, committee: i64, id: &str) -> Result<String> {

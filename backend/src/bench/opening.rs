@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use sealbid_crypto::committee::{CeremonyId, PublicKeySet, SecretKeyShare};
+use sealbid_crypto::committee::{CeremonyId, ConfirmedKey, PublicKeySet, SecretKeyShare};
 use sealbid_crypto::envelope::{BidDocument, BidItem, Envelope, PriceFen, TenderId, seal_bid};
 use sealbid_crypto::opening::{ShareBatch, compute_shares};
 use sealbid_crypto::pki::{CertSerial, Certificate, Issuer, Profile, Role, SubjectInfo, Validity};
@@ -114,7 +114,9 @@ pub async fn run(b: OpeningBench) -> Result<OpeningReport> {
 
     let tender = store_tender(&state, committee_id, b.items).await?;
     let t1 = Instant::now();
-    let pk = pks.public_key();
+    let pk = crate::committees::statement::confirmed(&state.db, committee_id)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let (tid, n, items, workers) = (TenderId::parse(&tender.id)?, b.bids, b.items, b.workers);
     let sealed = tokio::task::spawn_blocking(move || seal_all(&tid, &pk, n, items, workers)).await??;
     let seal_s = t1.elapsed().as_secs_f64();
@@ -209,7 +211,7 @@ async fn store_committee(db: &Db, keys: &[PrivateKey], pks: &PublicKeySet, t: us
         })
         .collect();
     let id = committees::insert(db, "bench committee", t as i64, &members, "bench", &rfc3339(now())).await?;
-    crate::committees::record_key_set(db, id, pks).await?;
+    crate::committees::statement::record_confirmed(db, id, pks, keys).await?;
     Ok(id)
 }
 
@@ -260,7 +262,7 @@ async fn store_tender(s: &AppState, committee: i64, n_items: usize) -> Result<Te
 /// Issues `n` bidder certificates (throwaway CA) and seals one envelope each, on `workers` threads.
 fn seal_all(
     tender: &TenderId,
-    committee: &threshold_crypto::PublicKey,
+    committee: &ConfirmedKey,
     n: usize,
     items: usize,
     workers: usize,
@@ -295,7 +297,7 @@ fn seal_all(
 fn seal_one(
     ca: &Issuer,
     tender: &TenderId,
-    committee: &threshold_crypto::PublicKey,
+    committee: &ConfirmedKey,
     i: usize,
     items: usize,
     validity: Validity,

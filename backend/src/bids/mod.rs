@@ -135,12 +135,20 @@ async fn check_envelope(
         )));
     }
     let (tender, uscc, key) = (t.id.clone(), b.uscc.clone(), b.key.clone());
+    let committee_key = committee_key_hash(s, t.committee_id).await?;
     let (sub, bytes) = tokio::task::spawn_blocking(move || {
         let sub = Submission::parse(&bytes).map_err(|e| ApiError::BadRequest(format!("envelope: {e}")))?;
         if sub.tender().as_str() != tender {
             return Err(ApiError::BadRequest(format!(
                 "the envelope is for tender {}, not {tender}",
                 sub.tender()
+            )));
+        }
+        if sub.committee_key() != &committee_key {
+            return Err(ApiError::BadRequest(format!(
+                "the envelope is sealed to committee key {}, not tender {tender}'s {}",
+                hex::encode(sub.committee_key()),
+                hex::encode(committee_key)
             )));
         }
         if sub.bidder() != &uscc {
@@ -164,6 +172,12 @@ async fn check_envelope(
         ));
     }
     Ok((sub, bytes))
+}
+
+/// SM3 of the committee key of committee `id` (ready, since its tender was published).
+async fn committee_key_hash(s: &AppState, id: i64) -> Result<sealbid_crypto::Sm3Digest, ApiError> {
+    let (_, pks) = crate::committees::ready_key_set(&s.db, id).await?;
+    Ok(sealbid_crypto::committee::statement::key_hash(&pks.public_key()))
 }
 
 /// Signs, stamps and stores a checked envelope with its audit event; answers with the receipt.

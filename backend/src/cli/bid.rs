@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use base64ct::{Base64, Encoding};
 use clap::Subcommand;
+use sealbid_crypto::committee::{ConfirmedKey, StatementFile};
 use sealbid_crypto::envelope::{BidDocument, BidItem, Envelope, PriceFen, Receipt, TenderId, seal_bid};
 use sealbid_crypto::pki::Certificate;
 use sealbid_crypto::threshold_crypto;
@@ -28,6 +29,10 @@ pub enum BidCommand {
         /// The tender file from GET /api/v1/tenders/{id}.
         #[arg(long, value_name = "TENDER.json")]
         tender: PathBuf,
+        /// The committee key statement from GET /api/v1/committees/{committee}/statement:
+        /// the bid is sealed only if every official on the roster signed the tender's key.
+        #[arg(long, value_name = "STATEMENT.json")]
+        statement: PathBuf,
         /// The prices.
         #[arg(long, value_name = "QUOTE.csv")]
         quote: PathBuf,
@@ -88,11 +93,22 @@ pub struct TenderItem {
 /// Runs a bid subcommand.
 pub fn run(cmd: BidCommand) -> Result<()> {
     match cmd {
-        BidCommand::Seal { tender, quote, key, cert, out } => seal(&tender, &quote, &key, &cert, &out),
+        BidCommand::Seal { tender, statement, quote, key, cert, out } => {
+            seal(&tender, &statement, &quote, &key, &cert, &out)
+        }
         BidCommand::Submit { server, tender, envelope, key, cert, receipt_out } => {
             submit(server.trim_end_matches('/'), &tender, &envelope, &key, &cert, receipt_out.as_deref())
         }
     }
+}
+
+/// The statement's key, if every official signed it and it is the key the tender names.
+pub fn confirmed_key(statement: &StatementFile, tender_key_hex: &str) -> Result<ConfirmedKey> {
+    let confirmed = statement.confirm().context("refusing to seal")?;
+    if confirmed.public_key() != committee_key(tender_key_hex)? {
+        bail!("refusing to seal: the tender names another committee key than the one its officials signed");
+    }
+    Ok(confirmed)
 }
 
 /// Parses a committee public key from hex.
@@ -105,11 +121,20 @@ pub fn committee_key(hex_key: &str) -> Result<threshold_crypto::PublicKey> {
         .map_err(|e| anyhow::anyhow!("the committee public key is invalid: {e}"))
 }
 
-fn seal(tender_path: &Path, quote: &Path, key_path: &Path, cert_path: &Path, out: &Path) -> Result<()> {
+fn seal(
+    tender_path: &Path,
+    statement_path: &Path,
+    quote: &Path,
+    key_path: &Path,
+    cert_path: &Path,
+    out: &Path,
+) -> Result<()> {
     let tender: TenderFile = serde_json::from_str(&read_text(tender_path)?)
         .with_context(|| format!("{} is not a tender file", tender_path.display()))?;
     let tender_id = TenderId::parse(&tender.id)?;
-    let committee = committee_key(&tender.committee_public_key)?;
+    let statement: StatementFile = serde_json::from_str(&read_text(statement_path)?)
+        .with_context(|| format!("{} is not a committee key statement", statement_path.display()))?;
+    let committee = confirmed_key(&statement, &tender.committee_public_key)?;
     let ceilings: BTreeMap<u32, Option<u64>> = tender.items.iter().map(|i| (i.no, i.ceiling_fen)).collect();
     let items =
         parse_quote(&read_text(quote)?, &ceilings).with_context(|| format!("in {}", quote.display()))?;

@@ -10,6 +10,7 @@
 //! | `POST /api/v1/committees/{id}/ceremony/messages` | its officials | `{kind: part|ack|complaint, data: base64}` → 201 `{seq}` |
 //! | `POST /api/v1/committees/{id}/ceremony/finish` | centre | freezes the transcript once t + 1 parts are complete |
 //! | `POST /api/v1/committees/{id}/ceremony/restart` | centre | `{exclude: [index]}` → next attempt without them |
+//! | `GET /api/v1/committees/{id}/statement`, `POST …/statement/signatures` | see [`statement`] | the committee key statement |
 //!
 //! The server never decrypts anything here: each part carries rows
 //! SM2-encrypted to their recipients, and every message is signed by its
@@ -24,6 +25,7 @@
 //! view; the centre then restarts without the accused or silent officials.
 
 mod relay;
+pub mod statement;
 pub mod store;
 
 use axum::extract::rejection::PathRejection;
@@ -55,6 +57,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/committees/{id}/ceremony/messages", post(post_message))
         .route("/api/v1/committees/{id}/ceremony/finish", post(finish))
         .route("/api/v1/committees/{id}/ceremony/restart", post(restart))
+        .route("/api/v1/committees/{id}/statement", get(statement::get_file))
+        .route("/api/v1/committees/{id}/statement/signatures", post(statement::sign))
 }
 
 /// A ready committee's key set, or a 409 naming why it cannot be used yet.

@@ -200,3 +200,32 @@ pub async fn official(db: &Db, serial: &str) -> Result<Option<(String, String)>>
     with_pool!(db, p => sqlx::query_as(sql).bind(serial).fetch_optional(p).await)
         .context("cannot read the official's certificate")
 }
+
+/// Records official `index`'s signature on the key statement of `attempt`;
+/// false if that official had already signed (the first signature stays).
+pub async fn add_statement_signature(
+    db: &Db,
+    id: i64,
+    attempt: i64,
+    index: i64,
+    signature: &[u8],
+    signed_by: &str,
+    at: &str,
+) -> Result<bool> {
+    let _gate = db.write_gate().await?;
+    let sql = "INSERT INTO committee_statement_signatures \
+               (committee_id, attempt, official_index, signature, signed_by, signed_at) \
+               VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING";
+    let n = with_pool!(db, p => sqlx::query(sql).bind(id).bind(attempt).bind(index).bind(signature)
+        .bind(signed_by).bind(at).execute(p).await.map(|r| r.rows_affected()))
+    .context("cannot record the statement signature")?;
+    Ok(n == 1)
+}
+
+/// The statement signatures of `attempt`: (official index, SM2 DER).
+pub async fn statement_signatures(db: &Db, id: i64, attempt: i64) -> Result<Vec<(i64, Vec<u8>)>> {
+    let sql = "SELECT official_index, signature FROM committee_statement_signatures \
+               WHERE committee_id = $1 AND attempt = $2 ORDER BY official_index";
+    with_pool!(db, p => sqlx::query_as(sql).bind(id).bind(attempt).fetch_all(p).await)
+        .context("cannot read the statement signatures")
+}

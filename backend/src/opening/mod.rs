@@ -4,7 +4,7 @@
 //!
 //! | route | who | answer |
 //! |---|---|---|
-//! | `GET /api/v1/tenders/{id}/opening/ciphertexts` | the committee's officials, after the opening time | `{tender, committee_public_key, ciphertexts: [{envelope_hash, key_ciphertext}]}` |
+//! | `GET /api/v1/tenders/{id}/opening/envelopes` | the committee's officials, after the opening time | an [`OpeningFile`]: what the official's client checks before sharing ([`sealbid_crypto::opening::check_opening`]) |
 //! | `POST /api/v1/tenders/{id}/opening/shares` | the committee's officials, after the opening time | body: a signed `ShareBatch` (DER) covering every active envelope → 201 |
 //! | `POST /api/v1/tenders/{id}/opening/run` | centre, the committee's officials | 202: the opening runs in the background |
 //! | `GET /api/v1/tenders/{id}/opening` | centre, operator, the committee's officials | progress: contributors, opened / total, valid, officials with bad shares |
@@ -18,6 +18,7 @@
 //! crash mid-opening resumes where it stopped: `run` again opens only what
 //! has no outcome yet. Officials with bad shares are recorded and audited.
 
+pub mod bundle;
 pub mod evaluate;
 pub mod pipeline;
 pub mod store;
@@ -34,7 +35,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64ct::{Base64, Encoding};
-use sealbid_crypto::opening::{ShareBatch, committee_key_hash};
+use sealbid_crypto::opening::{Announcement, OpeningFile, ServedEnvelope, ShareBatch, committee_key_hash};
 use sealbid_crypto::{PublicKey, Purpose};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -57,7 +58,7 @@ pub const CRASH_AFTER_CHUNKS_ENV: &str = "SEALBID_TEST_CRASH_OPENING_AFTER_CHUNK
 /// The opening routes.
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/api/v1/tenders/{id}/opening/ciphertexts", get(ciphertexts))
+        .route("/api/v1/tenders/{id}/opening/envelopes", get(envelopes))
         .route(
             "/api/v1/tenders/{id}/opening/shares",
             post(shares).layer(DefaultBodyLimit::max(MAX_SHARES_BODY)),
@@ -98,27 +99,51 @@ async fn official_of(s: &AppState, user: &SessionUser, t: &Tender) -> Result<i64
     })
 }
 
-async fn ciphertexts(
+async fn envelopes(
     State(s): State<AppState>,
     current: CurrentUser,
     id: Result<Path<String>, PathRejection>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<OpeningFile>, ApiError> {
     let t = tenders::visible(&s, &current.user, id).await?;
     official_of(&s, &current.user, &t).await?;
     after_opening_time(&t)?;
-    let (c, _) = committees::ready_key_set(&s.db, t.committee_id).await?;
-    let rows = store::ciphertexts(&s.db, &t.id).await?;
-    let list = tokio::task::spawn_blocking(move || {
-        rows.into_iter()
-            .map(|(_, hash, env)| {
-                let env = sealbid_crypto::envelope::Envelope::parse(&env)?;
-                Ok(json!({ "envelope_hash": hash, "key_ciphertext": Base64::encode_string(env.key_ciphertext_bytes()) }))
-            })
-            .collect::<anyhow::Result<Vec<Value>>>()
+    Ok(Json(opening_file(&s, &t).await?))
+}
+
+/// What an official's client needs to check an opening itself: the latest
+/// signed announcement, the committee key statement, the deadline manifest
+/// with its leaves, and every active envelope with its bidder's certificate.
+pub async fn opening_file(s: &AppState, t: &Tender) -> Result<OpeningFile, ApiError> {
+    let (_, _, document, signature, timestamp, _) = tenders::store::versions(&s.db, &t.id)
+        .await?
+        .into_iter()
+        .max_by_key(|v| v.0)
+        .ok_or_else(|| ApiError::Conflict(format!("tender {} was never published", t.id)))?;
+    let committee = committees::store::get(&s.db, t.committee_id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("committee vanished"))?;
+    let statement = committees::statement::file(&s.db, &committee).await?;
+    let (manifest, leaves) = crate::manifests::ensure(s, t).await?;
+    let envelopes = store::ciphertexts_with_certs(&s.db, &t.id)
+        .await?
+        .into_iter()
+        .map(|(env, cert)| ServedEnvelope {
+            envelope: Base64::encode_string(&env),
+            certificate: Base64::encode_string(&cert),
+        })
+        .collect();
+    Ok(OpeningFile {
+        tender: t.id.clone(),
+        announcement: Announcement {
+            document,
+            signature: Base64::encode_string(&signature),
+            timestamp: Base64::encode_string(&timestamp),
+        },
+        statement,
+        manifest: Base64::encode_string(&manifest.encode().map_err(anyhow::Error::from)?),
+        leaves: leaves.iter().map(hex::encode).collect(),
+        envelopes,
     })
-    .await
-    .map_err(anyhow::Error::from)??;
-    Ok(Json(json!({ "tender": t.id, "committee_public_key": c.public_key, "ciphertexts": list })))
 }
 
 async fn shares(

@@ -14,6 +14,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
 
 use sealbid_crypto::committee::PublicKeySet;
+use sealbid_crypto::envelope::tender_label;
 use sealbid_crypto::envelope::{Envelope, OpenedDocument, SealedView};
 use sealbid_crypto::opening::{G1Affine, PreparedCiphertext, combine_key};
 use sealbid_crypto::pki::Certificate;
@@ -158,7 +159,7 @@ fn recover(
 ) -> Result<OpenedDocument, OpenError> {
     let env = Envelope::parse(&sealed.envelope)
         .map_err(|e| OpenError::Bidder(format!("malformed envelope: {e}")))?;
-    let prepared = PreparedCiphertext::new(env.key_ciphertext())
+    let prepared = PreparedCiphertext::new(env.key_ciphertext(), &tender_label(env.tender()))
         .map_err(|e| OpenError::Bidder(format!("malformed envelope: {e}")))?;
     let mut bad_here = BTreeSet::new();
     for (&i, set) in c.shares {

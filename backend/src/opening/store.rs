@@ -15,6 +15,13 @@ pub async fn ciphertexts(db: &Db, tender: &str) -> Result<Vec<(i64, String, Vec<
         .context("cannot read the envelopes")
 }
 
+/// The active bids' envelopes and bidder certificates, in receipt order.
+pub async fn ciphertexts_with_certs(db: &Db, tender: &str) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
+    let sql = "SELECT envelope, bidder_cert FROM bids WHERE tender_id = $1 AND status = 'active' ORDER BY id";
+    with_pool!(db, p => sqlx::query_as(sql).bind(tender).fetch_all(p).await)
+        .context("cannot read the envelopes")
+}
+
 /// Envelope hashes (hex) of the active bids.
 pub async fn active_hashes(db: &Db, tender: &str) -> Result<Vec<String>> {
     let sql = "SELECT envelope_hash FROM bids WHERE tender_id = $1 AND status = 'active'";

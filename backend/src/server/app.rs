@@ -57,6 +57,13 @@ pub struct Running {
     db: Db,
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
+    ticker: JoinHandle<()>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.ticker.abort();
+    }
 }
 
 impl Running {
@@ -65,6 +72,7 @@ impl Running {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+        self.ticker.abort();
         let served = (&mut self.task).await;
         self.db.close().await;
         served.context("the server task failed")?.context("the server stopped with an error")
@@ -94,6 +102,7 @@ pub async fn launch(listener: TcpListener, mut config: Config) -> Result<Running
     let state = prepare(config).await?;
     let engine = state.db.engine();
     let db = state.db.clone();
+    let ticker = crate::manifests::spawn_ticker(state.clone());
     let app = router(state);
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -104,7 +113,7 @@ pub async fn launch(listener: TcpListener, mut config: Config) -> Result<Running
             .await
     });
     tracing::info!(%addr, engine, "sealbid is serving");
-    Ok(Running { addr, engine, db, stop: Some(stop), task })
+    Ok(Running { addr, engine, db, stop: Some(stop), task, ticker })
 }
 
 /// Prepares the platform state without serving it (also used by `sealbid bench opening`).
@@ -182,6 +191,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::tenders::router())
         .merge(crate::bids::router())
         .merge(crate::opening::router())
+        .merge(crate::manifests::router())
         .merge(crate::seals::router())
         .merge(crate::documents::router())
         .merge(crate::filings::router())

@@ -10,8 +10,10 @@
 //! | `POST /api/v1/tenders/{id}/publish` | centre | signs and time-stamps version 1 |
 //! | `POST /api/v1/tenders/{id}/amend` | centre | `{note, title?, announcement?, items?, deadline?, opening_at?}` → next version |
 //!
-//! Publishing needs a committee that finished its key ceremony (its key is
-//! what bids are sealed under) and a deadline still ahead. An amendment is
+//! Publishing needs a committee that finished its key ceremony and whose
+//! key statement every official signed (its key is what bids are sealed
+//! under; 422 `committee_unconfirmed` names who has not signed) and a
+//! deadline still ahead. An amendment is
 //! allowed until the deadline; it invalidates every active bid made under an
 //! earlier version (the bidders see `invalidated` on their bids and must
 //! resubmit). Times are RFC 3339; `opens_at < deadline <= opening_at`.
@@ -247,8 +249,8 @@ async fn sign_version(
     items: &[Item],
     note: &str,
 ) -> Result<u64, ApiError> {
-    let (committee, _) = committees::ready_key_set(&s.db, t.committee_id).await?;
-    let key = committee.public_key.unwrap_or_default();
+    let confirmed = committees::statement::confirmed(&s.db, t.committee_id).await?;
+    let key = hex::encode(confirmed.public_key().to_bytes());
     let doc = document(t, items, &key, note)?;
     let attested = crate::platform::attest(s, Purpose::Tender, doc.clone().into_bytes()).await?;
     let when = rfc3339(now());
