@@ -5,5 +5,9 @@
 //! `sealbid-sealing`, asserting that the attack is refused or detected and
 //! named.
 
+#[path = "hostile_operator/opening.rs"]
+mod opening;
+#[path = "hostile_operator/round.rs"]
+mod round;
 #[path = "hostile_operator/signing.rs"]
 mod signing;

@@ -104,11 +104,7 @@ pub fn run(cmd: BidCommand) -> Result<()> {
 
 /// The statement's key, if every official signed it and it is the key the tender names.
 pub fn confirmed_key(statement: &StatementFile, tender_key_hex: &str) -> Result<ConfirmedKey> {
-    let confirmed = statement.confirm().context("refusing to seal")?;
-    if confirmed.public_key() != committee_key(tender_key_hex)? {
-        bail!("refusing to seal: the tender names another committee key than the one its officials signed");
-    }
-    Ok(confirmed)
+    statement.confirm_for_tender(tender_key_hex).context("refusing to seal")
 }
 
 /// Parses a committee public key from hex.

@@ -339,6 +339,22 @@ impl StatementFile {
         self.statement()?.confirm(&self.signatures()?)
     }
 
+    /// What a bidder's client checks before sealing: the key, if every
+    /// official on the roster signed it ([`Self::confirm`]) **and** it is the
+    /// key the tender names (`tender_key_hex`, as the tender view shows it).
+    pub fn confirm_for_tender(&self, tender_key_hex: &str) -> Result<ConfirmedKey> {
+        let key = self.confirm()?;
+        if hex::encode(key.public_key().to_bytes()) != tender_key_hex.trim().to_ascii_lowercase() {
+            return Err(Error::InvalidParameter(format!(
+                "the tender names committee key {}, but the key every official signed is {}: \
+                 do not seal to this tender's key",
+                tender_key_hex.trim(),
+                hex::encode(key.public_key().to_bytes())
+            )));
+        }
+        Ok(key)
+    }
+
     /// The file for `statement` with `signatures`.
     pub fn new(statement: &KeyStatement, signatures: &[StatementSignature]) -> Result<Self> {
         let c = statement.ceremony();
