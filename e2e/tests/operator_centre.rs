@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use sealbid_crypto::envelope::{BidDocument, BidItem, PriceFen, TenderId, seal_bid};
 use sealbid_crypto::pki::Certificate;
-use sealbid_crypto::{Uscc, keyfile, threshold_crypto};
+use sealbid_crypto::{Uscc, keyfile};
 use sealbid_e2e::{Application, Browser, Platform, beijing, parse_rfc3339, seal_sample_png, uscc};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -21,8 +21,12 @@ use time::OffsetDateTime;
 async fn bid_through_the_api(p: &Platform, http: &reqwest::Client, cookie: &str, tender: &str) {
     let t = p.call(http, cookie, &format!("/api/v1/tenders/{tender}"), None).await;
     let key_hex = t["committee_public_key"].as_str().expect("the committee's key");
-    let bytes: [u8; threshold_crypto::PK_SIZE] = hex::decode(key_hex).unwrap().try_into().unwrap();
-    let committee = threshold_crypto::PublicKey::from_bytes(bytes).unwrap();
+    let committee_id = t["committee"].as_i64().unwrap();
+    let statement: sealbid_crypto::committee::StatementFile = serde_json::from_value(
+        p.call(http, cookie, &format!("/api/v1/committees/{committee_id}/statement"), None).await,
+    )
+    .unwrap();
+    let committee = statement.confirm_for_tender(key_hex).expect("every demo official signed the key");
     let key = keyfile::decrypt(&std::fs::read(p.demo("bidder1.p8")).unwrap(), p.demo_password().as_bytes())
         .unwrap();
     let chain =
@@ -258,19 +262,20 @@ async fn wait_sample(b: &Browser) -> u64 {
 
 /// The demo official `stem` uploads its signed decryption shares for every envelope of `tender`.
 async fn official_shares(p: &Platform, http: &reqwest::Client, stem: &str, tender: &str) {
-    use base64ct::{Base64, Encoding};
     let cookie = p.api_login(http, stem).await;
-    let list = p.call(http, &cookie, &format!("/api/v1/tenders/{tender}/opening/ciphertexts"), None).await;
-    let cts: Vec<([u8; 32], threshold_crypto::Ciphertext)> = list["ciphertexts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            let hash = hex::decode(e["envelope_hash"].as_str().unwrap()).unwrap().try_into().unwrap();
-            let ct = Base64::decode_vec(e["key_ciphertext"].as_str().unwrap()).unwrap();
-            (hash, sealbid_crypto::envelope::decode_key_ciphertext(&ct).unwrap())
-        })
-        .collect();
+    let file: sealbid_crypto::opening::OpeningFile = serde_json::from_value(
+        p.call(http, &cookie, &format!("/api/v1/tenders/{tender}/opening/envelopes"), None).await,
+    )
+    .unwrap();
+    let cert = |path: &str| {
+        let url = format!("{}{path}", p.base);
+        let http = http.clone();
+        async move {
+            let pem = http.get(url).send().await.unwrap().text().await.unwrap();
+            sealbid_crypto::pki::Certificate::from_pem(&pem).unwrap()
+        }
+    };
+    let (platform_cert, tsa_cert) = (cert("/pki/platform").await, cert("/pki/tsa").await);
     let pw = p.demo_password();
     let key =
         keyfile::decrypt(&std::fs::read(p.demo(&format!("{stem}.p8"))).unwrap(), pw.as_bytes()).unwrap();
@@ -279,9 +284,18 @@ async fn official_shares(p: &Platform, http: &reqwest::Client, stem: &str, tende
         pw.as_bytes(),
     )
     .unwrap();
-    let refs: Vec<_> = cts.iter().map(|(h, ct)| (*h, ct)).collect();
-    let entries = sealbid_crypto::opening::compute_shares(&share.share, &refs);
     let committee = share.committee.expect("the demo share file records its committee key");
+    let tender_id = TenderId::parse(tender).unwrap();
+    let view = sealbid_crypto::opening::OfficialView {
+        tender: &tender_id,
+        now: time::OffsetDateTime::now_utc(),
+        own_key: &committee,
+        platform_cert: &platform_cert,
+        tsa_cert: &tsa_cert,
+    };
+    let checked = sealbid_crypto::opening::check_opening(&file, &view).unwrap();
+    assert!(checked.refused().is_empty(), "{:?}", checked.refused());
+    let entries = checked.shares(&share.share, 0..checked.accepted().len());
     let batch = sealbid_crypto::opening::ShareBatch::create(
         &TenderId::parse(tender).unwrap(),
         &committee,

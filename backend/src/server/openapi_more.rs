@@ -77,6 +77,20 @@ const ROUTES: &[Route] = &[
         "Restart without officials: {exclude: [index]}",
         Some("application/json"),
     ),
+    (
+        "/api/v1/committees/{id}/statement",
+        "get",
+        "anyone logged in, once the ceremony is ready",
+        "The committee key statement: roster keys, key set, the officials' signatures",
+        None,
+    ),
+    (
+        "/api/v1/committees/{id}/statement/signatures",
+        "post",
+        "the official at that index",
+        "Sign the committee key statement: {official, signature}",
+        Some("application/json"),
+    ),
     ("/api/v1/tenders", "post", "centre", "Create a draft tender", Some("application/json")),
     ("/api/v1/tenders", "get", "anyone logged in", "Tenders (drafts only for centre and operators)", None),
     (
@@ -131,10 +145,24 @@ const ROUTES: &[Route] = &[
         None,
     ),
     (
-        "/api/v1/tenders/{id}/opening/ciphertexts",
+        "/api/v1/tenders/{id}/opening/envelopes",
         "get",
         "the tender's officials, after the opening time",
-        "Key ciphertexts of the active envelopes",
+        "What an official's client checks before sharing: announcement, key statement, manifest, envelopes with certificates",
+        None,
+    ),
+    (
+        "/api/v1/tenders/{id}/manifest",
+        "get",
+        "anyone logged in, after the deadline",
+        "The deadline manifest (DER, base64) and its leaves",
+        None,
+    ),
+    (
+        "/api/v1/tenders/{id}/manifest/proof",
+        "get",
+        "anyone logged in, after the deadline",
+        "RFC 9162 inclusion proof of ?envelope=HEX in the deadline manifest",
         None,
     ),
     (
@@ -237,7 +265,7 @@ const ROUTES: &[Route] = &[
         "/api/v1/contracts/{id}/sign/prepare",
         "post",
         "the party whose turn it is",
-        "Prepare a signature: {seal_id, page?, x?, y?} → {session_id, tbs_der}",
+        "Prepare a signature: {seal_id, page?, x?, y?} → {contract_id, session_id, tbs_der, prepared_pdf, byte_range, field, expires_at}",
         Some("application/json"),
     ),
     (
@@ -251,7 +279,7 @@ const ROUTES: &[Route] = &[
         "/api/v1/contracts/batch/prepare",
         "post",
         "bidder, hospital, regulator",
-        "Prepare many: {items: [{contract_id, seal_id, …}]}",
+        "Prepare many: {items: [{contract_id, seal_id, …}]} → {results: [{contract_id, result: the prepare answer with ok, or {ok: false, status, error, message}}]}",
         Some("application/json"),
     ),
     (
