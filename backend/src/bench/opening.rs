@@ -13,7 +13,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use sealbid_crypto::committee::{CeremonyId, ConfirmedKey, PublicKeySet, SecretKeyShare};
 use sealbid_crypto::envelope::{BidDocument, BidItem, Envelope, PriceFen, TenderId, seal_bid};
-use sealbid_crypto::opening::{ShareBatch, compute_shares};
+use sealbid_crypto::opening::{OfficialView, ShareBatch, check_opening, compute_shares};
 use sealbid_crypto::pki::{CertSerial, Certificate, Issuer, Profile, Role, SubjectInfo, Validity};
 use sealbid_crypto::{PrivateKey, Uscc};
 use serde::Serialize;
@@ -65,6 +65,8 @@ pub struct OpeningReport {
     pub seal_s: f64,
     /// Set-up: storing the bids.
     pub store_bids_s: f64,
+    /// One official's checks of every envelope before sharing ([`check_opening`]), on one core.
+    pub official_check_s: f64,
     /// Set-up: t + 1 officials computing and signing their shares.
     pub shares_s: f64,
     /// The opening: loading envelopes and shares.
@@ -125,6 +127,28 @@ pub async fn run(b: OpeningBench) -> Result<OpeningReport> {
     store_bids(&state.db, &tender, committee_id, &sealed).await?;
     let store_bids_s = t2.elapsed().as_secs_f64();
 
+    // One official's checks before sharing (check_opening), on one core.
+    let file = crate::opening::opening_file(&state, &tender).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let platform_cert = state.platform.cert.clone();
+    let tsa_cert = crate::authority::load_cert(&state.data_dir, crate::datadir::Authority::Tsa)?;
+    let (own_key, tid) = (pks.public_key(), TenderId::parse(&tender.id)?);
+    let t_check = Instant::now();
+    let checked = tokio::task::spawn_blocking(move || {
+        let view = OfficialView {
+            tender: &tid,
+            now: crate::authority::now(),
+            own_key: &own_key,
+            platform_cert: &platform_cert,
+            tsa_cert: &tsa_cert,
+        };
+        check_opening(&file, &view)
+    })
+    .await??;
+    let official_check_s = t_check.elapsed().as_secs_f64();
+    if checked.accepted().len() != b.bids || !checked.refused().is_empty() {
+        bail!("the official's check accepted {} of {} envelopes", checked.accepted().len(), b.bids);
+    }
+
     let t3 = Instant::now();
     let envelopes: Vec<Envelope> =
         sealed.iter().map(|s| Envelope::parse(&s.envelope)).collect::<Result<_, _>>()?;
@@ -182,6 +206,7 @@ pub async fn run(b: OpeningBench) -> Result<OpeningReport> {
         ceremony_s,
         seal_s,
         store_bids_s,
+        official_check_s,
         shares_s,
         load_s: report.load_s,
         crypto_s: report.crypto_s,
@@ -244,14 +269,21 @@ async fn store_tender(s: &AppState, committee: i64, n_items: usize) -> Result<Te
         .collect();
     tenders::insert(&s.db, &t, &items).await?;
     t.version = 1;
-    let doc = serde_json::to_string(&serde_json::json!({ "id": t.id, "items": items }))?;
+    let (c, _) = crate::committees::ready_key_set(&s.db, committee).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    // The announcement as publication signs it: officials check its opening time and key.
+    let doc = serde_json::to_string(&serde_json::json!({
+        "id": t.id, "version": 1, "items": items, "opens_at": t.opens_at, "deadline": t.deadline,
+        "opening_at": t.opening_at, "committee": committee, "committee_public_key": c.public_key,
+    }))?;
+    let attested =
+        crate::platform::attest(s, sealbid_crypto::Purpose::Tender, doc.clone().into_bytes()).await?;
     let v = tenders::Version {
         tender: &t,
         items: &items,
         note: "",
         document: &doc,
-        signature: b"",
-        timestamp: b"",
+        signature: &attested.signature,
+        timestamp: &attested.timestamp,
         now: &rfc3339(at),
     };
     tenders::publish_version(&s.db, 0, &v).await?.context("the bench tender changed")?;
