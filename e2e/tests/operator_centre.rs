@@ -295,7 +295,7 @@ async fn official_shares(p: &Platform, http: &reqwest::Client, stem: &str, tende
     };
     let checked = sealbid_crypto::opening::check_opening(&file, &view).unwrap();
     assert!(checked.refused().is_empty(), "{:?}", checked.refused());
-    let entries = checked.shares(&share.share, 0..checked.accepted().len());
+    let entries = checked.shares(&share.share, 0..checked.accepted().len()).unwrap();
     let batch = sealbid_crypto::opening::ShareBatch::create(
         &TenderId::parse(tender).unwrap(),
         &committee,

@@ -204,7 +204,7 @@ pub async fn checked_file(
 
 /// Official `index`'s signed batch of shares of every envelope `checked` accepted, made with `share`.
 pub fn share_batch(checked: &CheckedOpening, index: usize, share: &SecretKeyShare, key: &PrivateKey) -> Vec<u8> {
-    let entries = checked.shares(share, 0..checked.accepted().len());
+    let entries = checked.shares(share, 0..checked.accepted().len()).unwrap();
     ShareBatch::create(checked.tender(), &checked.committee().public_key(), index, entries, key)
         .unwrap()
         .encode()

@@ -145,6 +145,22 @@ pub(crate) fn serde_bytes<T: Serialize>(value: &T) -> Result<(Vec<u8>, Vec<usize
 /// Rebuilds a `threshold_crypto` value from the byte sequences of its serde
 /// encoding (each curve point one compressed sequence), the inverse of
 /// [`serde_bytes`] field by field. Points are checked by `threshold_crypto`.
+/// The scalar of a secret key share, read through `threshold_crypto`'s own
+/// `SerdeSecret` serialization (its field representation, four 64-bit words):
+/// so a share can be computed from a point already decoded and checked.
+pub(crate) fn secret_scalar(share: &threshold_crypto::SecretKeyShare) -> Result<Fr> {
+    use threshold_crypto::ff::PrimeField;
+    use threshold_crypto::pairing::bls12_381::FrRepr;
+    let mut sink = Sink::default();
+    threshold_crypto::serde_impl::SerdeSecret(share)
+        .serialize(&mut sink)
+        .map_err(|e| Error::Encoding(format!("secret key share: {e}")))?;
+    let words: [u64; 4] = sink.words.as_slice().try_into().map_err(|_| {
+        Error::Encoding("a secret key share is not four 64-bit words".into())
+    })?;
+    Fr::from_repr(FrRepr(words)).map_err(|e| Error::Encoding(format!("secret key share: {e}")))
+}
+
 pub(crate) fn from_serde_parts<T: serde::de::DeserializeOwned>(parts: Vec<Vec<u8>>) -> Option<T> {
     let parts: SeqDeserializer<_, ValueError> = parts.into_deserializer();
     T::deserialize(parts).ok()
@@ -155,6 +171,8 @@ pub(crate) fn from_serde_parts<T: serde::de::DeserializeOwned>(parts: Vec<Vec<u8
 struct Sink {
     out: Vec<u8>,
     seq_lens: Vec<usize>,
+    /// 64-bit words (a field element's representation), kept apart from `out`.
+    words: Zeroizing<Vec<u64>>,
 }
 
 fn unsupported() -> ValueError {
@@ -219,8 +237,9 @@ impl ser::Serializer for &mut Sink {
     fn serialize_u32(self, _: u32) -> Result<(), ValueError> {
         Err(unsupported())
     }
-    fn serialize_u64(self, _: u64) -> Result<(), ValueError> {
-        Err(unsupported())
+    fn serialize_u64(self, v: u64) -> Result<(), ValueError> {
+        self.words.push(v);
+        Ok(())
     }
     fn serialize_f32(self, _: f32) -> Result<(), ValueError> {
         Err(unsupported())

@@ -27,17 +27,23 @@ use std::fmt;
 
 use base64ct::{Base64, Encoding};
 use serde::{Deserialize, Serialize};
-use threshold_crypto::{Ciphertext, DecryptionShare, SecretKeyShare};
+use threshold_crypto::group::{CurveAffine, CurveProjective};
+use threshold_crypto::pairing::bls12_381::G1Affine;
+use threshold_crypto::{DecryptionShare, SecretKeyShare};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::CiphertextCheck;
 use crate::committee::{ConfirmedKey, StatementFile};
-use crate::envelope::{Envelope, TenderId, tender_label};
+use crate::envelope::{Submission, TenderId};
 use crate::manifest::Manifest;
 use crate::pki::Certificate;
 use crate::tsp::{ImprintAlgorithm, Stamped, verify_token};
 use crate::{Error, Purpose, Result, Signature, SignedMessage, Sm3Digest};
+
+#[cfg(test)]
+#[path = "tests_check.rs"]
+mod tests;
 
 /// A tender version as the platform signed and time-stamped it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -150,7 +156,7 @@ impl fmt::Display for Refused {
 pub struct CheckedOpening {
     tender: TenderId,
     committee: ConfirmedKey,
-    accepted: Vec<(Sm3Digest, Ciphertext)>,
+    accepted: Vec<(Sm3Digest, G1Affine)>,
     refused: Vec<Refused>,
     opening_at: OffsetDateTime,
 }
@@ -171,8 +177,9 @@ impl CheckedOpening {
         self.opening_at
     }
 
-    /// The envelopes that passed every check: `(envelope hash, key ciphertext)`.
-    pub fn accepted(&self) -> &[(Sm3Digest, Ciphertext)] {
+    /// The envelopes that passed every check: `(envelope hash, U of the key
+    /// ciphertext)`, U decoded once and checked in the prime-order subgroup.
+    pub fn accepted(&self) -> &[(Sm3Digest, G1Affine)] {
         &self.accepted
     }
 
@@ -182,19 +189,32 @@ impl CheckedOpening {
     }
 
     /// The official's decryption shares of the accepted envelopes, `range`
-    /// of them (for progress in chunks): `share.decrypt_share_no_verify`,
-    /// safe here because every ciphertext passed its labelled validity check.
+    /// of them (for progress in chunks): `sk_i·U`, what
+    /// `share.decrypt_share_no_verify` computes — safe here because every
+    /// ciphertext passed its labelled validity check. Fails only if the key
+    /// share cannot be read.
     pub fn shares(
         &self,
         share: &SecretKeyShare,
         range: std::ops::Range<usize>,
-    ) -> Vec<(Sm3Digest, DecryptionShare)> {
-        self.accepted
+    ) -> Result<Vec<(Sm3Digest, DecryptionShare)>> {
+        let mut scalar = crate::envelope::codec::secret_scalar(share)?;
+        let shares = self
+            .accepted
             .get(range)
             .unwrap_or_default()
             .iter()
-            .map(|(h, ct)| (*h, share.decrypt_share_no_verify(ct)))
-            .collect()
+            .map(|(h, u)| {
+                let point = u.mul(scalar).into_affine().into_compressed();
+                let share = crate::envelope::codec::from_serde_parts(vec![point.as_ref().to_vec()])
+                    .ok_or_else(|| Error::Encoding("a decryption share does not encode".into()))?;
+                Ok((*h, share))
+            })
+            .collect();
+        // Best effort: `Fr` has no Zeroize; threshold_crypto keeps its own copy anyway.
+        scalar = threshold_crypto::ff::Field::zero();
+        let _ = scalar;
+        shares
     }
 }
 
@@ -282,7 +302,7 @@ pub fn check_opening(file: &OpeningFile, view: &OfficialView<'_>) -> Result<Chec
     Ok(CheckedOpening { tender: view.tender.clone(), committee, accepted, refused, opening_at })
 }
 
-type Checked = (Vec<(Sm3Digest, Ciphertext)>, Vec<Refused>);
+type Checked = (Vec<(Sm3Digest, G1Affine)>, Vec<Refused>);
 
 fn check_envelopes(
     file: &OpeningFile,
@@ -291,19 +311,18 @@ fn check_envelopes(
     leaves: &[Sm3Digest],
 ) -> Result<Checked> {
     let in_manifest: HashSet<&Sm3Digest> = leaves.iter().collect();
-    let label = tender_label(tender);
     let mut refused = Vec::new();
     let mut seen = HashSet::new();
-    let mut candidates: Vec<(usize, Sm3Digest, Ciphertext, CiphertextCheck)> = Vec::new();
+    let mut candidates: Vec<(usize, Sm3Digest, Submission)> = Vec::new();
     for (index, served) in file.envelopes.iter().enumerate() {
         let der = b64(&served.envelope, "an envelope")?;
         let hash = crate::sm3(&der);
         let mut refuse = |reason| refused.push(Refused { index, hash, reason });
-        match check_one(&der, &served.certificate, tender, key_hash, &label) {
+        match check_one(&der, &served.certificate, tender, key_hash) {
             Err(reason) => refuse(reason),
             Ok(_) if !in_manifest.contains(&hash) => refuse(Refusal::NotInManifest),
             Ok(_) if !seen.insert(hash) => refuse(Refusal::Duplicate),
-            Ok((ct, check)) => candidates.push((index, hash, ct, check)),
+            Ok(sub) => candidates.push((index, hash, sub)),
         }
     }
     let missing: Vec<String> =
@@ -316,12 +335,12 @@ fn check_envelopes(
             missing.join(", ")
         )));
     }
-    let checks: Vec<&CiphertextCheck> = candidates.iter().map(|c| &c.3).collect();
+    let checks: Vec<&CiphertextCheck> = candidates.iter().map(|c| c.2.ciphertext()).collect();
     let verdicts = super::all_valid(&checks);
     let mut accepted = Vec::with_capacity(candidates.len());
-    for ((index, hash, ct, _), ok) in candidates.into_iter().zip(verdicts) {
+    for ((index, hash, sub), ok) in candidates.into_iter().zip(verdicts) {
         if ok {
-            accepted.push((hash, ct));
+            accepted.push((hash, *sub.ciphertext().u()));
         } else {
             refused.push(Refused { index, hash, reason: Refusal::InvalidCiphertext });
         }
@@ -334,29 +353,28 @@ fn check_envelopes(
 }
 
 /// One envelope's checks but the manifest and the batched pairing check.
+/// [`Submission::parse`] decodes each curve point once and prepares the
+/// labelled check under the header's tender, which must be this one.
 fn check_one(
     der: &[u8],
     cert_b64: &str,
     tender: &TenderId,
     key_hash: &Sm3Digest,
-    label: &[u8],
-) -> std::result::Result<(Ciphertext, CiphertextCheck), Refusal> {
-    let env = Envelope::parse(der).map_err(|e| Refusal::Malformed(e.to_string()))?;
-    if env.tender() != tender {
-        return Err(Refusal::ForeignTender(env.tender().to_string()));
+) -> std::result::Result<Submission, Refusal> {
+    let sub = Submission::parse(der).map_err(|e| Refusal::Malformed(e.to_string()))?;
+    if sub.tender() != tender {
+        return Err(Refusal::ForeignTender(sub.tender().to_string()));
     }
-    if env.committee_key() != key_hash {
+    if sub.committee_key() != key_hash {
         return Err(Refusal::ForeignKey);
     }
     let cert_der = Base64::decode_vec(cert_b64).map_err(|_| Refusal::Malformed("certificate not base64".into()))?;
     let cert = Certificate::from_der(&cert_der).map_err(|e| Refusal::Malformed(format!("certificate: {e}")))?;
     let subject = cert.subject_info().map_err(|e| Refusal::Malformed(format!("certificate: {e}")))?;
-    if subject.uscc.as_ref() != Some(env.bidder()) {
+    if subject.uscc.as_ref() != Some(sub.bidder()) {
         return Err(Refusal::BadSignature);
     }
     let key = cert.public_key().map_err(|e| Refusal::Malformed(format!("certificate: {e}")))?;
-    env.verify_outer(&key).map_err(|_| Refusal::BadSignature)?;
-    let check = CiphertextCheck::decode(env.key_ciphertext_bytes(), label)
-        .map_err(|e| Refusal::Malformed(e.to_string()))?;
-    Ok((env.key_ciphertext().clone(), check))
+    sub.verify_outer(&key).map_err(|_| Refusal::BadSignature)?;
+    Ok(sub)
 }

@@ -141,6 +141,11 @@ impl CiphertextCheck {
         Ok(Self { u, w, h: hash_g2(&hash_input(v, u_bytes, label)).into_affine() })
     }
 
+    /// U, decoded and checked to be in the prime-order subgroup.
+    pub(crate) fn u(&self) -> &G1Affine {
+        &self.u
+    }
+
     /// `e(g1, W) == e(U, H(U, V))`, as [`PreparedCiphertext::is_valid`].
     pub fn is_valid(&self) -> bool {
         let mut neg_g1 = G1Affine::one();
