@@ -202,6 +202,7 @@ pub fn app() -> Html {
                 <button type="button" id="lang-switch" lang={l.other().tag()} onclick={on_lang}>{ l.switch_label() }</button>
             </header>
             <main>{ page }</main>
+            <crate::components::AppDigest />
         </ContextProvider<Lang>>
     }
 }

@@ -18,8 +18,13 @@
 //! processes on one PostgreSQL. Changing, removing or reordering a stored
 //! event breaks the chain at that event, which [`chain::verify`] (and
 //! `sealbid audit verify`) reports.
+//!
+//! Readers of the trail over HTTP see bid events redacted until the
+//! tender's results are published ([`privacy`]); the stored rows stay as
+//! they were written.
 
 pub mod chain;
+pub mod privacy;
 pub mod routes;
 
 pub use chain::{Event, NewEvent, Verdict, append, record, verify};

@@ -4,6 +4,10 @@
 //! `GET /api/v1/audit?action=auth.&actor=…&subject=…&from=…&to=…&after_seq=N&limit=M`
 //! returns events oldest first with their hashes, so a reader can check the
 //! chain over what it fetched, and `next_after_seq` to page on.
+//!
+//! Bid events of a tender whose results are not yet published are shown
+//! redacted (see [`super::privacy`]): who bid is withheld until then. A page
+//! may then hold fewer than `limit` events and still have a next page.
 
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{FromRequestParts, Query, State};
@@ -13,6 +17,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
 use super::chain::{Event, read_filtered};
+use super::privacy::{Shown, redact};
 use crate::auth::{AuthError, CurrentUser};
 use crate::server::{ApiError, AppState};
 
@@ -65,8 +70,8 @@ pub struct Filter {
 /// A page of events.
 #[derive(Debug, Serialize)]
 pub struct Page {
-    /// The events, oldest first.
-    pub events: Vec<Event>,
+    /// The events, oldest first, bid events of sealed tenders redacted.
+    pub events: Vec<Shown>,
     /// Pass as `after_seq` for the next page; absent on the last page.
     pub next_after_seq: Option<i64>,
 }
@@ -112,5 +117,7 @@ async fn list(
     let more = events.len() as i64 > limit;
     let events: Vec<Event> = events.into_iter().take(limit as usize).collect();
     let next_after_seq = if more { events.last().map(|e| e.seq) } else { None };
+    let actor_filtered = f.actor.as_deref().is_some_and(|a| !a.is_empty());
+    let events = redact(&s.db, events, actor_filtered).await?;
     Ok(Json(Page { events, next_after_seq }))
 }

@@ -175,7 +175,8 @@ async fn migrate_sessions(db: &Db) -> Result<()> {
 }
 
 /// The whole application: every domain's routes, sessions in the database,
-/// body limits, JSON errors for unknown routes.
+/// body limits, JSON errors for unknown routes, security headers on every
+/// response (outermost, so errors and refusals carry them too).
 pub fn router(state: AppState) -> Router {
     let limit = state.config.body_limit;
     let routes = Router::new()
@@ -207,6 +208,7 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), crate::auth::csrf::guard))
         .layer(DefaultBodyLimit::max(limit))
         .layer(middleware::from_fn_with_state(state.clone(), declared_length_limit))
+        .layer(middleware::from_fn(super::web::security_headers))
         .with_state(state)
 }
 

@@ -7,13 +7,69 @@
 //! JSON 404. Content types come from file extensions (`.wasm` is
 //! `application/wasm`, which browsers require for streaming compilation).
 //! When the app has not been built, a plain page says how to build it.
+//!
+//! Every response of the server, API and app alike, carries the security
+//! headers of [`security_headers`]: a strict Content-Security-Policy
+//! ([`CSP`]: scripts only from this origin — the app's loader is
+//! `boot.js`, never inline — and WebAssembly compilation; no plugins, no
+//! framing by other sites, no `<base>`, forms and fetches to this origin
+//! only), `nosniff`, no referrer, `X-Frame-Options: DENY`, a same-origin
+//! opener policy and no camera, microphone or geolocation. PDFs, which the
+//! app shows in its own frames, may be framed by this origin only
+//! ([`PDF_CSP`], `SAMEORIGIN`).
 
 use axum::extract::{Request, State};
-use axum::http::{Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use tower_http::services::{ServeDir, ServeFile};
 
 use super::AppState;
+
+/// The Content-Security-Policy of every response but PDFs.
+///
+/// `style-src-attr 'unsafe-inline'` lets the app position elements with
+/// `style` attributes (the seal marker on the contract page); `<style>`
+/// elements and style sheets from elsewhere stay blocked (`style-src
+/// 'self'`). `frame-src` admits the app's PDF previews: PDFs of this origin
+/// and the `blob:` copies the app makes of them.
+pub const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+    style-src-attr 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; frame-src 'self' blob:; \
+    object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+
+/// The Content-Security-Policy of a PDF: shown in the app's own frames, in no one else's.
+pub const PDF_CSP: &str = "frame-ancestors 'self'";
+
+/// The headers every response carries, besides the CSP and `X-Frame-Options`.
+const COMMON: [(&str, &str); 4] = [
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "no-referrer"),
+    ("cross-origin-opener-policy", "same-origin"),
+    ("permissions-policy", "camera=(), microphone=(), geolocation=()"),
+];
+
+/// Middleware adding the security headers (see the module doc) to every
+/// response that does not set them itself.
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let mut resp = next.run(req).await;
+    let pdf = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/pdf"));
+    let (csp, frames) = if pdf { (PDF_CSP, "SAMEORIGIN") } else { (CSP, "DENY") };
+    let headers = resp.headers_mut();
+    set_default(headers, header::CONTENT_SECURITY_POLICY, csp);
+    set_default(headers, header::X_FRAME_OPTIONS, frames);
+    for (name, value) in COMMON {
+        set_default(headers, HeaderName::from_static(name), value);
+    }
+    resp
+}
+
+fn set_default(headers: &mut HeaderMap, name: HeaderName, value: &'static str) {
+    headers.entry(name).or_insert(HeaderValue::from_static(value));
+}
 
 /// Paths that belong to the API, never to the web app: each itself and everything below it.
 const API_ROOTS: [&str; 3] = ["/api", "/pki", "/tsa"];

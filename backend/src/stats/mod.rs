@@ -16,6 +16,12 @@
 //! department. `from` (inclusive) and `to` (exclusive) are RFC 3339 times
 //! and limit the period by when each signature was received. Operator only:
 //! 401 without a session, 403 `forbidden` for any other role.
+//!
+//! Who bid stays hidden until a tender's results are published: the bids of
+//! a tender without published results are counted only per tender
+//! (`sealed`), in `total` and in `by_system`, never per signer, organisation,
+//! role or person (`rows`, `by_organisation`, `by_role`, `by_person`), so no
+//! choice of period can tell whether an organisation bid.
 
 use std::collections::BTreeMap;
 
@@ -80,7 +86,8 @@ pub struct Bar {
 const SQL: &str = "SELECT s.sys, s.serial, pe.name, pe.org_uscc, o.name, pc.role, COUNT(*) \
     FROM (SELECT 'contract' AS sys, signer_serial AS serial, created_at AS signed_at FROM contract_revisions \
             WHERE signer_serial IS NOT NULL AND voided_at IS NULL \
-          UNION ALL SELECT 'bid', bidder_serial, received_at FROM bids \
+          UNION ALL SELECT 'bid', b.bidder_serial, b.received_at FROM bids b \
+            WHERE EXISTS (SELECT 1 FROM tender_results r WHERE r.tender_id = b.tender_id) \
           UNION ALL SELECT 'opening', serial, received_at FROM opening_shares) s \
     LEFT JOIN person_certificates pc ON pc.serial = s.serial \
     LEFT JOIN people pe ON pe.id = pc.person_id \
@@ -90,9 +97,25 @@ const SQL: &str = "SELECT s.sys, s.serial, pe.name, pe.org_uscc, o.name, pc.role
     GROUP BY s.sys, s.serial, pe.name, pe.org_uscc, o.name, pc.role \
     ORDER BY s.sys, s.serial";
 
+/// Bids of tenders without published results, per tender, in the period.
+const SEALED_SQL: &str = "SELECT b.tender_id, COUNT(*) FROM bids b \
+    WHERE NOT EXISTS (SELECT 1 FROM tender_results r WHERE r.tender_id = b.tender_id) \
+      AND (CAST($1 AS TEXT) IS NULL OR b.received_at >= CAST($1 AS TEXT)) \
+      AND (CAST($2 AS TEXT) IS NULL OR b.received_at < CAST($2 AS TEXT)) \
+    GROUP BY b.tender_id ORDER BY b.tender_id";
+
+/// The bids of one tender whose results are not published: a count, no names.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Sealed {
+    /// The tender.
+    pub tender: String,
+    /// Bids received for it in the period (replaced and withdrawn ones included).
+    pub count: i64,
+}
+
 type Counted = (String, String, Option<String>, Option<String>, Option<String>, Option<String>, i64);
 
-/// Signatures per signer and system in the period.
+/// Signatures per signer and system in the period; bids only of tenders whose results are published.
 pub async fn rows(db: &Db, from: Option<&str>, to: Option<&str>) -> anyhow::Result<Vec<Row>> {
     let found: Vec<Counted> = with_pool!(db, p => sqlx::query_as(SQL).bind(from).bind(to).fetch_all(p).await)
         .context("cannot count the signatures")?;
@@ -108,6 +131,14 @@ pub async fn rows(db: &Db, from: Option<&str>, to: Option<&str>) -> anyhow::Resu
             count,
         })
         .collect())
+}
+
+/// Bids per tender without published results in the period, by tender id.
+pub async fn sealed(db: &Db, from: Option<&str>, to: Option<&str>) -> anyhow::Result<Vec<Sealed>> {
+    let found: Vec<(String, i64)> =
+        with_pool!(db, p => sqlx::query_as(SEALED_SQL).bind(from).bind(to).fetch_all(p).await)
+            .context("cannot count the sealed bids")?;
+    Ok(found.into_iter().map(|(tender, count)| Sealed { tender, count }).collect())
 }
 
 /// Totals of `rows` by `key` (with its label), most signatures first.
@@ -133,8 +164,23 @@ async fn signing(
 ) -> Result<Json<Value>, ApiError> {
     let (from, to) = (bound("from", q.from.as_deref())?, bound("to", q.to.as_deref())?);
     let rows = rows(&s.db, from.as_deref(), to.as_deref()).await?;
+    let sealed = sealed(&s.db, from.as_deref(), to.as_deref()).await?;
     let unknown = "—".to_string();
-    let by_system = totals(&rows, |r| (r.system.clone(), r.system.clone()));
+    let sealed_bids: i64 = sealed.iter().map(|t| t.count).sum();
+    // Sealed bids count in the bid system's total, under no signer.
+    let mut by_system = rows.clone();
+    if sealed_bids > 0 {
+        by_system.push(Row {
+            system: "bid".into(),
+            serial: String::new(),
+            person: None,
+            org_uscc: None,
+            org_name: None,
+            role: None,
+            count: sealed_bids,
+        });
+    }
+    let by_system = totals(&by_system, |r| (r.system.clone(), r.system.clone()));
     let by_organisation = totals(&rows, |r| {
         (r.org_uscc.clone().unwrap_or_default(), r.org_name.clone().unwrap_or_else(|| unknown.clone()))
     });
@@ -150,10 +196,10 @@ async fn signing(
         };
         (r.serial.clone(), label)
     });
-    let total: i64 = rows.iter().map(|r| r.count).sum();
+    let total: i64 = rows.iter().map(|r| r.count).sum::<i64>() + sealed_bids;
     Ok(Json(json!({
         "from": from, "to": to, "total": total, "by_system": by_system, "by_organisation": by_organisation,
-        "by_role": by_role, "by_person": by_person, "rows": rows,
+        "by_role": by_role, "by_person": by_person, "rows": rows, "sealed": sealed,
     })))
 }
 
@@ -171,15 +217,18 @@ pub fn openapi_paths() -> serde_json::Map<String, Value> {
         "properties": { "key": { "type": "string" }, "label": { "type": "string" }, "count": { "type": "integer" } } } });
     let mut paths = serde_json::Map::new();
     paths.insert("/api/v1/stats/signing".into(), json!({ "get": {
-        "summary": "Signing statistics (operator): signatures per business system (contract, bid, opening), organisation, role (department) and person, and per signer and system",
+        "summary": "Signing statistics (operator): signatures per business system (contract, bid, opening), organisation, role (department) and person, and per signer and system; bids of tenders without published results only per tender",
         "parameters": [q("from", "RFC 3339 time, inclusive"), q("to", "RFC 3339 time, exclusive")],
         "responses": {
             "200": { "description": "the statistics", "content": { "application/json": { "schema": {
-                "type": "object", "required": ["total", "by_system", "by_organisation", "by_role", "by_person", "rows"],
+                "type": "object", "required": ["total", "by_system", "by_organisation", "by_role", "by_person", "rows", "sealed"],
                 "properties": {
                     "from": { "type": ["string", "null"] }, "to": { "type": ["string", "null"] },
                     "total": { "type": "integer" },
                     "by_system": bars.clone(), "by_organisation": bars.clone(), "by_role": bars.clone(), "by_person": bars,
+                    "sealed": { "type": "array", "description": "bids of tenders whose results are not published, per tender only (counted in total and by_system, never per signer)",
+                        "items": { "type": "object", "required": ["tender", "count"],
+                            "properties": { "tender": { "type": "string" }, "count": { "type": "integer" } } } },
                     "rows": { "type": "array", "items": { "type": "object", "properties": {
                         "system": { "enum": ["contract", "bid", "opening"] }, "serial": { "type": "string" },
                         "person": { "type": ["string", "null"] }, "org_uscc": { "type": ["string", "null"] },
