@@ -105,8 +105,8 @@ pub async fn ceremony(
     officials: &[Actor],
 ) -> Vec<(PublicKeySet, SecretKeyShare)> {
     let results = ceremony_unsigned(s, committee, officials).await;
-    for i in 0..officials.len() {
-        let (st, body) = sign_statement(s, committee, officials, i, &results[i].0).await;
+    for (i, (key_set, _)) in results.iter().enumerate() {
+        let (st, body) = sign_statement(s, committee, officials, i, key_set).await;
         assert_eq!(st, StatusCode::CREATED, "{body}");
     }
     let file = statement(s, committee, &officials[0].cookie).await;

@@ -7,6 +7,8 @@
 
 #[path = "hostile_operator/opening.rs"]
 mod opening;
+#[path = "hostile_operator/results.rs"]
+mod results;
 #[path = "hostile_operator/round.rs"]
 mod round;
 #[path = "hostile_operator/signing.rs"]

@@ -9,7 +9,6 @@ use clap::Subcommand;
 use sealbid_crypto::committee::{ConfirmedKey, StatementFile};
 use sealbid_crypto::envelope::{BidDocument, BidItem, Envelope, PriceFen, Receipt, TenderId, seal_bid};
 use sealbid_crypto::pki::Certificate;
-use sealbid_crypto::threshold_crypto;
 use serde::Deserialize;
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -105,16 +104,6 @@ pub fn run(cmd: BidCommand) -> Result<()> {
 /// The statement's key, if every official signed it and it is the key the tender names.
 pub fn confirmed_key(statement: &StatementFile, tender_key_hex: &str) -> Result<ConfirmedKey> {
     statement.confirm_for_tender(tender_key_hex).context("refusing to seal")
-}
-
-/// Parses a committee public key from hex.
-pub fn committee_key(hex_key: &str) -> Result<threshold_crypto::PublicKey> {
-    let bytes = hex::decode(hex_key.trim()).context("the committee public key is not hex")?;
-    let bytes: [u8; threshold_crypto::PK_SIZE] = bytes.as_slice().try_into().with_context(|| {
-        format!("the committee public key must be {} bytes, got {}", threshold_crypto::PK_SIZE, bytes.len())
-    })?;
-    threshold_crypto::PublicKey::from_bytes(bytes)
-        .map_err(|e| anyhow::anyhow!("the committee public key is invalid: {e}"))
 }
 
 fn seal(

@@ -24,9 +24,11 @@ mod key;
 mod opening;
 mod pdf;
 mod receipt;
+mod results;
 mod seal;
 mod serve;
 mod ts;
+mod webapp;
 
 /// sealbid — sealed-bid procurement and e-seals with SM2/SM3/SM4.
 #[derive(Debug, Parser)]
@@ -99,6 +101,12 @@ pub enum Command {
     /// Contracts as PDFs, signed with GB/T 38540 seals and verified.
     #[command(subcommand)]
     Pdf(pdf::PdfCommand),
+    /// Published results: re-check them from the results bundle, off-line.
+    #[command(subcommand)]
+    Results(results::ResultsCommand),
+    /// The web app: its SM3 digest, from a directory or from what a server serves.
+    #[command(subcommand)]
+    Webapp(webapp::WebappCommand),
 }
 
 /// Output file argument shared by commands that write one file.
@@ -143,5 +151,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Receipt(cmd) => receipt::run(cmd),
         Command::Opening(cmd) => opening::run(cmd),
         Command::Pdf(cmd) => pdf::run(&dir, cmd),
+        Command::Results(cmd) => results::run(cmd),
+        Command::Webapp(cmd) => webapp::run(cmd),
     }
 }

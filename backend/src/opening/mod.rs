@@ -8,6 +8,7 @@
 //! | `POST /api/v1/tenders/{id}/opening/shares` | the committee's officials, after the opening time | body: a signed `ShareBatch` (DER) covering every active envelope → 201 |
 //! | `POST /api/v1/tenders/{id}/opening/run` | centre, the committee's officials | 202: the opening runs in the background |
 //! | `GET /api/v1/tenders/{id}/opening` | centre, operator, the committee's officials | progress: contributors, opened / total, valid, officials with bad shares |
+//! | `GET /api/v1/tenders/{id}/results/bundle` | the committee's officials, centre, operators, regulators, once published | a [`sealbid_crypto::opening::results::ResultsBundle`]: everything `sealbid results verify` needs to redo the opening offline |
 //! | `GET /api/v1/tenders/{id}/results` | anyone logged in once published | centre, officials, operators, regulators: everything; a bidder: the winners and its own quotes |
 //!
 //! Shares are checked at upload (signature under the official's login
@@ -66,6 +67,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/tenders/{id}/opening/run", post(start))
         .route("/api/v1/tenders/{id}/opening", get(progress))
         .route("/api/v1/tenders/{id}/results", get(results))
+        .route(bundle::PATH, get(bundle::bundle))
 }
 
 /// The committee roster of a tender and the user's index in it.

@@ -187,6 +187,13 @@ const ROUTES: &[Route] = &[
         None,
     ),
     (
+        "/api/v1/tenders/{id}/results/bundle",
+        "get",
+        "the tender's officials, centre, operators, regulators, once published",
+        "Everything needed to redo the opening offline (sealbid results verify)",
+        None,
+    ),
+    (
         "/api/v1/tenders/{id}/results",
         "get",
         "anyone logged in, once published",

@@ -90,7 +90,7 @@ pub(crate) fn encrypt_key(pk: &threshold_crypto::PublicKey, key: &Sm4Key, label:
         .into_affine()
         .map_err(|e| Error::InvalidKey(format!("the committee key is not a valid G1 point: {e}")))?;
     let v = crate::opening::xor_with_hash(&pk_point.mul(r), key.as_bytes());
-    let w = hash_g2(&hash_input(&v, u.as_ref(), label)).into_affine().mul(r).into_affine().into_compressed();
+    let w = hash_g2(hash_input(&v, u.as_ref(), label)).into_affine().mul(r).into_affine().into_compressed();
     from_serde_parts(vec![u.as_ref().to_vec(), v.to_vec(), w.as_ref().to_vec()])
         .ok_or_else(|| Error::Encoding("the labelled ciphertext does not decode".into()))
 }

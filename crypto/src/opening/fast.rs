@@ -61,7 +61,7 @@ impl PreparedCiphertext {
         let u = g1_from_compressed(u_bytes)?;
         let w = g2_from_compressed(w_bytes)?;
         let v = if v.len() > MAX_INLINE_MSG { sha3_256(v).to_vec() } else { v.to_vec() };
-        let h = hash_g2(&hash_input(&v, u_bytes, label)).into_affine();
+        let h = hash_g2(hash_input(&v, u_bytes, label)).into_affine();
         Ok(Self { u, w: w.prepare(), h: h.prepare() })
     }
 
@@ -138,7 +138,7 @@ impl CiphertextCheck {
         if u.into_compressed().as_ref() != u_bytes || w.into_compressed().as_ref() != w_bytes {
             return Err(Error::malformed(WHAT, "not in canonical form"));
         }
-        Ok(Self { u, w, h: hash_g2(&hash_input(v, u_bytes, label)).into_affine() })
+        Ok(Self { u, w, h: hash_g2(hash_input(v, u_bytes, label)).into_affine() })
     }
 
     /// U, decoded and checked to be in the prime-order subgroup.

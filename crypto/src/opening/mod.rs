@@ -10,6 +10,7 @@ mod batch;
 pub mod check;
 mod combine;
 pub mod fast;
+pub mod results;
 
 pub use batch::{MAX_BATCH_ENTRIES, ShareBatch, committee_key_hash, compute_shares, decryption_share};
 pub use check::{Announcement, CheckedOpening, OfficialView, OpeningFile, Refusal, Refused, ServedEnvelope, check_opening};
