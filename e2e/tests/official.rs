@@ -13,12 +13,20 @@
 //! 2. The key ceremony: the centre creates a fresh committee of the three
 //!    demo officials (t = 1); each takes part from its own browser at the
 //!    same time; each computes the key the server recorded and keeps its
-//!    key share in IndexedDB.
+//!    key share in IndexedDB. Then the key statement: each page shows every
+//!    member's key fingerprint code and the roster code, computed in that
+//!    browser (the same codes in all three, those of the demo certificates'
+//!    keys); signing before every other member is ticked is refused; each
+//!    official ticks the others' codes and signs (official 3 after a reload,
+//!    the key set recomputed from the kept ceremony state), and the
+//!    statement the API serves confirms (every signature checked here).
 //!
 //! Timings are printed (`--nocapture`); screenshots go to e2e/artifacts/.
 
 use std::time::{Duration, Instant};
 
+use sealbid_crypto::committee::StatementFile;
+use sealbid_crypto::committee::statement::fingerprint_code;
 use sealbid_crypto::envelope::{BidDocument, BidItem, PriceFen, TenderId, seal_bid};
 use sealbid_crypto::pki::Certificate;
 use sealbid_crypto::{PrivateKey, keyfile};
@@ -45,14 +53,21 @@ async fn login_with(p: &Platform, http: &reqwest::Client, key: &PrivateKey, pems
     out.cookie.unwrap_or_else(|| panic!("login: {:?}", out.body))
 }
 
-/// Seals a bid natively and submits it through the API.
+/// Committee `id`'s key statement as the API serves it.
+async fn statement(p: &Platform, http: &reqwest::Client, cookie: &str, id: i64) -> StatementFile {
+    let file = p.call(http, cookie, &format!("/api/v1/committees/{id}/statement"), None).await;
+    serde_json::from_value(file).expect("a statement file")
+}
+
+/// Seals a bid natively, to the committee key every official confirmed,
+/// and submits it through the API.
 async fn bid(
     p: &Platform,
     http: &reqwest::Client,
     stem: &str,
     tender: &Value,
     prices: &[(u32, u64)],
-) -> String {
+) -> (String, Value) {
     let (key, cert, pems) = demo_identity(p, stem);
     let uscc = cert.subject_info().unwrap().uscc.expect("a bidder's certificate names its USCC");
     let items =
@@ -66,11 +81,13 @@ async fn bid(
         vec![],
     )
     .unwrap();
-    let pk_hex = tender["committee_public_key"].as_str().expect("the committee key");
-    let pk_bytes: [u8; 48] = hex::decode(pk_hex).unwrap().try_into().unwrap();
-    let committee = sealbid_crypto::threshold_crypto::PublicKey::from_bytes(pk_bytes).unwrap();
-    let envelope = seal_bid(&doc, &key, &cert, &committee).unwrap().encode().unwrap();
     let cookie = login_with(p, http, &key, &pems).await;
+    let pk_hex = tender["committee_public_key"].as_str().expect("the committee key");
+    let committee_id = tender["committee"].as_i64().expect("the tender's committee");
+    let committee =
+        statement(p, http, &cookie, committee_id).await.confirm().expect("a confirmed committee key");
+    assert_eq!(hex::encode(committee.public_key().to_bytes()), pk_hex, "the tender names the confirmed key");
+    let envelope = seal_bid(&doc, &key, &cert, &committee).unwrap().encode().unwrap();
     let resp = http
         .post(format!("{}/api/v1/tenders/{id}/bids", p.base))
         .header("cookie", cookie)
@@ -81,8 +98,10 @@ async fn bid(
         .await
         .unwrap();
     let status = resp.status();
-    assert!(status.is_success(), "{stem}'s bid: HTTP {status}: {}", resp.text().await.unwrap_or_default());
-    uscc.as_str().to_string()
+    let body = resp.text().await.unwrap_or_default();
+    assert!(status.is_success(), "{stem}'s bid: HTTP {status}: {body}");
+    let receipt: Value = serde_json::from_str(&body).expect("the receipt answer");
+    (uscc.as_str().to_string(), receipt)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -111,12 +130,47 @@ async fn three_officials_open_a_tender_in_the_browser() {
     let created = p.call(&http, &centre, "/api/v1/tenders", Some(spec)).await;
     let id = created["id"].as_str().expect("a tender id").to_string();
     let tender = p.call(&http, &centre, &format!("/api/v1/tenders/{id}/publish"), Some(json!({}))).await;
-    let uscc1 = bid(p, &http, "bidder1", &tender, &[(1, 1_180), (2, 2_999)]).await;
-    let uscc2 = bid(p, &http, "bidder2", &tender, &[(1, 990), (2, 3_100)]).await;
+    let (uscc1, receipt1) = bid(p, &http, "bidder1", &tender, &[(1, 1_180), (2, 2_999)]).await;
+    let (uscc2, _) = bid(p, &http, "bidder2", &tender, &[(1, 990), (2, 3_100)]).await;
 
     let b = Browser::start().await;
     b.client.goto(&p.base).await.expect("the app loads");
     b.text("#login-page h1").await;
+    // Bidder 1's receipt (kept in this browser as the tender page keeps it):
+    // after the deadline the page checks its envelope is in the signed manifest.
+    b.login_demo(p, "bidder1").await;
+    let serial = demo_identity(p, "bidder1").1.serial().unwrap().to_string();
+    b.client
+        .execute(
+            "localStorage.setItem(arguments[0], arguments[1])",
+            vec![json!(format!("sealbid.receipt.{id}.{serial}")), json!(receipt1.to_string())],
+        )
+        .await
+        .unwrap();
+    let after_deadline = deadline + time::Duration::seconds(1) - OffsetDateTime::now_utc();
+    if after_deadline.is_positive() {
+        tokio::time::sleep(Duration::from_millis(after_deadline.whole_milliseconds() as u64)).await;
+    }
+    b.click("#nav-tenders").await;
+    b.click(&format!(".open-tender[data-id='{id}']")).await;
+    b.wait("#receipt-verified").await;
+    let mut checked = false;
+    for _ in 0..20 {
+        b.click("#check-manifest").await;
+        let shown = b.wait_text("#receipt", |t| t.contains("已核对") || t.contains("截止清单核对失败")).await;
+        if b.count("#manifest-verified").await == 1 {
+            checked = true;
+            break;
+        }
+        println!("the manifest check failed (retrying): {shown}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    assert!(checked, "the receipt's envelope is in the deadline manifest");
+    let m = b.wait("#manifest-verified").await;
+    assert_eq!(m.attr("data-count").await.unwrap().as_deref(), Some("2"), "two envelopes in the manifest");
+    b.screenshot("10a-receipt-in-manifest").await;
+    b.click("#logout").await;
+    b.wait("#saved-identity").await;
     assert_eq!(b.login_demo(p, "official1").await, "陈开标");
     b.click("#nav-official").await;
     b.wait("#my-committees").await;
@@ -136,6 +190,9 @@ async fn three_officials_open_a_tender_in_the_browser() {
         }
         let t0 = Instant::now();
         let (count, ms) = b.contribute_shares(p, &id, n).await;
+        let check = b.wait("#opening-check").await;
+        assert_eq!(check.attr("data-accepted").await.unwrap().as_deref(), Some("2"), "both envelopes pass");
+        assert_eq!(check.attr("data-refused").await.unwrap().as_deref(), Some("0"), "none is refused");
         println!(
             "official {n}: decryption shares of {count} envelopes computed in the browser in {ms} ms \
              ({} ms wall clock incl. share-file decryption, download, signing, upload)",
@@ -242,6 +299,83 @@ async fn three_officials_run_a_key_ceremony_in_their_browsers() {
     }
     assert_eq!(view["complaints"].as_array().map(Vec::len), Some(0), "{view}");
     browsers[0].screenshot("15-ceremony-done").await;
+
+    // The key statement. Every page computes each member's fingerprint code
+    // from the ceremony file's keys: the same codes everywhere, those of the
+    // demo certificates' keys.
+    let own_codes: Vec<String> = (1..=3)
+        .map(|n| {
+            let (_, cert, _) = demo_identity(p, &format!("official{n}"));
+            fingerprint_code(&cert.public_key().unwrap())
+        })
+        .collect();
+    let mut shown: Vec<Vec<String>> = Vec::new();
+    let mut roster_codes = Vec::new();
+    for b in &browsers {
+        b.wait_count("#roster .fingerprint", 3).await;
+        let mut codes = Vec::new();
+        for i in 0..3 {
+            codes.push(b.text(&format!("#roster .fingerprint[data-index='{i}']")).await);
+        }
+        shown.push(codes);
+        roster_codes.push(b.text("#roster-code").await);
+    }
+    for (n, codes) in shown.iter().enumerate() {
+        assert_eq!(codes, &shown[0], "official {} sees the same codes as official 1", n + 1);
+        assert_eq!(roster_codes[n], roster_codes[0], "official {} sees the same roster code", n + 1);
+        for c in codes {
+            let groups: Vec<&str> = c.split(' ').collect();
+            assert!(groups.len() == 6 && groups.iter().all(|g| g.len() == 5), "a code of 6 × 5 digits: {c}");
+        }
+    }
+    let mut sorted = shown[0].clone();
+    sorted.sort();
+    let mut expected = own_codes.clone();
+    expected.sort();
+    assert_eq!(sorted, expected, "the codes are those of the three officials' certificate keys");
+    // Each official ticks the others' codes (as read aloud) and signs.
+    for (n, b) in browsers.iter().enumerate() {
+        if n == 2 {
+            // After a reload the page no longer holds the key set the replay
+            // computed: it recomputes it from the kept ceremony state first.
+            b.client.refresh().await.unwrap();
+            b.type_into("#password", &p.demo_password()).await;
+            b.click("#login-button").await;
+            b.wait("#cert-name").await;
+            b.click("#nav-official").await;
+            b.click(&format!(".open-ceremony[data-id='{id}']")).await;
+            b.type_into("#replay-password", &p.demo_password()).await;
+            b.click("#ceremony-replay").await;
+            b.wait("#sign-statement").await;
+        }
+        let me = shown[0].iter().position(|c| *c == own_codes[n]).expect("the official's own row");
+        assert_eq!(b.count(&format!(".confirm-code[data-index='{me}']")).await, 0, "no tick box for oneself");
+        let others: Vec<usize> = (0..3).filter(|i| *i != me).collect();
+        b.click(&format!(".confirm-code[data-index='{}']", others[0])).await;
+        if n == 0 {
+            // One code not confirmed yet: the browser refuses to sign.
+            b.click("#sign-statement").await;
+            let refusal = b.wait_text("#statement-error", |t| !t.is_empty()).await;
+            assert!(
+                refusal.contains("was not confirmed") && refusal.contains(&shown[0][others[1]]),
+                "the refusal names the unconfirmed code: {refusal}"
+            );
+            b.screenshot("15b-statement-refused").await;
+        }
+        b.click(&format!(".confirm-code[data-index='{}']", others[1])).await;
+        b.click("#sign-statement").await;
+        b.wait("#statement-signed").await;
+        assert_eq!(b.text("#statement-error").await, "", "official {} signed without error", n + 1);
+    }
+    for b in &browsers {
+        b.wait("#statement-complete").await;
+        b.wait_count(".statement-signer[data-signed='true']", 3).await;
+    }
+    browsers[2].screenshot("15c-statement-complete").await;
+    let file = statement(p, &http, &centre, id).await;
+    assert_eq!(file.signatures.len(), 3, "three signatures");
+    let confirmed = file.confirm().expect("the statement is signed by every official");
+    assert_eq!(hex::encode(confirmed.public_key().to_bytes()), key, "the confirmed key is the committee's");
 
     // The share is kept in IndexedDB: the official's home lists it after a reload.
     let b = &browsers[0];

@@ -2,15 +2,22 @@
 //! and `sealbid bid submit` do it, replacing or withdrawing it with a signed
 //! request, and checking the receipt that comes back. No user interface
 //! here: [`super::tender`] calls these.
+//!
+//! A bid is sealed only to a committee key every official of the committee
+//! signed for: the browser fetches the committee key statement, checks every
+//! signature itself ([`StatementFile::confirm`]) and refuses to seal when one
+//! is missing or the tender names another key ([`confirmed_committee`]).
 
 use std::collections::BTreeMap;
 
 use base64ct::{Base64, Encoding};
 use gloo::storage::{LocalStorage, Storage};
 use sealbid_crypto::Uscc;
+use sealbid_crypto::committee::{ConfirmedKey, StatementFile};
 use sealbid_crypto::envelope::{
     BidAction, BidDocument, BidItem, BidRequest, PriceFen, Receipt, TenderId, seal_bid,
 };
+use sealbid_crypto::manifest::Manifest;
 use sealbid_crypto::pki::{Certificate, Crl, Usage, verify_chain};
 use sealbid_crypto::threshold_crypto;
 use serde::{Deserialize, Serialize};
@@ -57,6 +64,9 @@ pub struct TenderDetail {
     pub opening_at: String,
     /// Hex of the committee's threshold public key, once its ceremony finished.
     pub committee_public_key: Option<String>,
+    /// The opening committee's id.
+    #[serde(default)]
+    pub committee: Option<i64>,
     /// `draft`, `published` or `opened`.
     pub status: String,
     /// Published version.
@@ -82,15 +92,38 @@ pub struct Sealed {
     pub hash: [u8; 32],
 }
 
-/// Seals `prices` (fen per item number) for `tender` with the user's key.
-pub fn seal(
+/// The tender's committee key as its officials confirmed it: fetches the
+/// committee key statement (`GET /api/v1/committees/{id}/statement`),
+/// checks that every official on its roster signed it (in the browser, not
+/// taking the server's word) and that it is the key the tender names.
+pub async fn confirmed_committee(tender: &TenderDetail) -> Result<ConfirmedKey, String> {
+    let named = tender.committee_public_key.as_deref().ok_or("the tender has no committee key yet")?;
+    let id = tender.committee.ok_or("the tender names no opening committee")?;
+    let file: StatementFile = api::get(&format!("/api/v1/committees/{id}/statement"))
+        .await
+        .map_err(|e| format!("the committee key statement: {e}"))?;
+    file.confirm_for_tender(named).map_err(|e| e.to_string())
+}
+
+/// Seals `prices` (fen per item number) for `tender` with the user's key,
+/// to the committee key its officials confirmed ([`confirmed_committee`]).
+pub async fn seal(
     tender: &TenderDetail,
     prices: &BTreeMap<u32, u64>,
     identity: &Identity,
 ) -> Result<Sealed, String> {
+    let committee = confirmed_committee(tender).await?;
+    seal_to(tender, prices, identity, &committee)
+}
+
+/// Seals `prices` for `tender` to `committee`.
+pub fn seal_to(
+    tender: &TenderDetail,
+    prices: &BTreeMap<u32, u64>,
+    identity: &Identity,
+    committee: &ConfirmedKey,
+) -> Result<Sealed, String> {
     let tender_id = TenderId::parse(&tender.id).map_err(|e| e.to_string())?;
-    let committee =
-        committee_key(tender.committee_public_key.as_deref().ok_or("the tender has no committee key yet")?)?;
     let uscc = bidder_uscc(identity)?;
     let items = prices
         .iter()
@@ -98,7 +131,7 @@ pub fn seal(
         .collect::<Result<Vec<_>, String>>()?;
     let doc = BidDocument::new(tender_id, uscc, OffsetDateTime::now_utc(), items, Vec::new())
         .map_err(|e| e.to_string())?;
-    let envelope = seal_bid(&doc, &identity.key, &identity.cert, &committee).map_err(|e| e.to_string())?;
+    let envelope = seal_bid(&doc, &identity.key, &identity.cert, committee).map_err(|e| e.to_string())?;
     Ok(Sealed {
         der: envelope.encode().map_err(|e| e.to_string())?,
         hash: envelope.hash().map_err(|e| e.to_string())?,
@@ -151,6 +184,14 @@ impl KeptReceipt {
     /// The receipt's DER bytes.
     pub fn der(&self) -> Result<Vec<u8>, String> {
         Base64::decode_vec(&self.receipt).map_err(|_| "the receipt is not base64".to_string())
+    }
+
+    /// The envelope's SM3 hash.
+    pub fn hash(&self) -> Result<[u8; 32], String> {
+        hex::decode(&self.envelope_hash)
+            .ok()
+            .and_then(|h| h.try_into().ok())
+            .ok_or_else(|| "the kept envelope hash is damaged".to_string())
     }
 }
 
@@ -234,27 +275,90 @@ async fn cert(path: &str) -> Result<Certificate, String> {
     Certificate::from_pem(&pem).map_err(|e| format!("{path}: {e}"))
 }
 
+/// The platform's service certificates: the platform's signing certificate
+/// and the TSA's, with the root, issuing CA and CRL they are checked against.
+pub struct ServiceCerts {
+    root: Certificate,
+    issuing: Certificate,
+    crl: Crl,
+    /// The platform's signing certificate.
+    pub platform: Certificate,
+    /// The time-stamping authority's certificate.
+    pub tsa: Certificate,
+}
+
+impl ServiceCerts {
+    /// Fetches them (`/pki/root`, `/pki/issuing`, `/pki/platform`, `/pki/tsa`, `/pki/crl`).
+    pub async fn fetch() -> Result<Self, String> {
+        let (root, issuing) = (cert("/pki/root").await?, cert("/pki/issuing").await?);
+        let (platform, tsa) = (cert("/pki/platform").await?, cert("/pki/tsa").await?);
+        let crl = api::get_bytes("/pki/crl").await.map_err(|e| e.to_string())?;
+        let crl = Crl::from_der(&crl).map_err(|e| e.to_string())?;
+        Ok(Self { root, issuing, crl, platform, tsa })
+    }
+
+    /// Checks both chains to the root at `at` (revocation against the
+    /// current CRL; the TSA's certificate must be a time-stamping one, the
+    /// platform's is checked for chain and validity only, as the CLI does).
+    pub fn check(&self, at: OffsetDateTime) -> Result<(), String> {
+        let (anchors, mid, crls) = (
+            std::slice::from_ref(&self.root),
+            std::slice::from_ref(&self.issuing),
+            std::slice::from_ref(&self.crl),
+        );
+        verify_chain(&self.platform, mid, anchors, at, crls, Usage::Any)
+            .map_err(|e| format!("platform certificate: {e}"))?;
+        verify_chain(&self.tsa, mid, anchors, at, crls, Usage::TimeStamping)
+            .map_err(|e| format!("TSA certificate: {e}"))?;
+        Ok(())
+    }
+}
+
 /// Verifies a kept receipt: it names the envelope, the platform signed it
 /// and the TSA stamped it, both certificates chaining to the platform's root
-/// CA (revocation against the current CRL; the TSA's certificate must be a
-/// time-stamping one, the platform's is checked for chain and validity
-/// only, as `sealbid receipt verify` does). Returns the stamped time.
+/// CA ([`ServiceCerts::check`] at the stamped time). Returns the stamped time.
 pub async fn verify(kept: &KeptReceipt) -> Result<OffsetDateTime, String> {
     let receipt = Receipt::parse(&kept.der()?).map_err(|e| e.to_string())?;
-    let hash: [u8; 32] = hex::decode(&kept.envelope_hash)
-        .ok()
-        .and_then(|h| h.try_into().ok())
-        .ok_or("the kept envelope hash is damaged")?;
-    let (root, issuing) = (cert("/pki/root").await?, cert("/pki/issuing").await?);
-    let (platform, tsa) = (cert("/pki/platform").await?, cert("/pki/tsa").await?);
-    let crl = api::get_bytes("/pki/crl").await.map_err(|e| e.to_string())?;
-    let crl = Crl::from_der(&crl).map_err(|e| e.to_string())?;
-    let stamped = receipt.verify(&platform, &tsa, &hash).map_err(|e| e.to_string())?;
-    let (anchors, mid, crls) =
-        (std::slice::from_ref(&root), std::slice::from_ref(&issuing), std::slice::from_ref(&crl));
-    verify_chain(&platform, mid, anchors, stamped, crls, Usage::Any)
-        .map_err(|e| format!("platform certificate: {e}"))?;
-    verify_chain(&tsa, mid, anchors, stamped, crls, Usage::TimeStamping)
-        .map_err(|e| format!("TSA certificate: {e}"))?;
+    let hash = kept.hash()?;
+    let certs = ServiceCerts::fetch().await?;
+    let stamped = receipt.verify(&certs.platform, &certs.tsa, &hash).map_err(|e| e.to_string())?;
+    certs.check(stamped)?;
     Ok(stamped)
+}
+
+/// `GET /api/v1/tenders/{id}/manifest/proof?envelope=…`.
+#[derive(Debug, Clone, Deserialize)]
+struct ManifestProof {
+    index: u64,
+    proof: String,
+    manifest: String,
+}
+
+/// Checks that the kept receipt's envelope is in the tender's deadline
+/// manifest: fetches the manifest with the envelope's inclusion proof,
+/// verifies the manifest's platform signature and time stamp (both
+/// certificates chain-checked at the stamped time), that it is this
+/// tender's, and the proof against its Merkle root. Returns the leaf index
+/// and the number of envelopes in the manifest.
+pub async fn verify_in_manifest(tender: &str, kept: &KeptReceipt) -> Result<(u64, u64), String> {
+    let hash = kept.hash()?;
+    let answer: ManifestProof =
+        api::get(&format!("/api/v1/tenders/{tender}/manifest/proof?envelope={}", hex::encode(hash)))
+            .await
+            .map_err(|e| e.to_string())?;
+    let der = Base64::decode_vec(&answer.manifest).map_err(|_| "the manifest is not base64".to_string())?;
+    let proof = Base64::decode_vec(&answer.proof).map_err(|_| "the proof is not base64".to_string())?;
+    let manifest = Manifest::parse(&der).map_err(|e| e.to_string())?;
+    let certs = ServiceCerts::fetch().await?;
+    let stamped = manifest.verify(&certs.platform, &certs.tsa).map_err(|e| e.to_string())?;
+    certs.check(stamped)?;
+    let info = manifest.info();
+    if info.tender.as_str() != tender {
+        return Err(format!(
+            "the server served the deadline manifest of tender {}, not {tender}",
+            info.tender
+        ));
+    }
+    manifest.verify_inclusion(&hash, answer.index, &proof).map_err(|e| e.to_string())?;
+    Ok((answer.index, info.count))
 }

@@ -1,4 +1,6 @@
-//! A bid's receipt: shown, verified in the browser, downloadable.
+//! A bid's receipt: shown, verified in the browser, downloadable; after the
+//! deadline, its envelope's place in the signed deadline manifest checked in
+//! the browser ([`bid::verify_in_manifest`]).
 
 use yew::platform::spawn_local;
 use yew::prelude::*;
@@ -32,6 +34,39 @@ pub fn receipt_panel(props: &ReceiptProps) -> Html {
             });
         });
     }
+    let in_manifest = use_state(|| None::<Result<(u64, u64), String>>);
+    let checking = use_state(|| false);
+    {
+        let in_manifest = in_manifest.clone();
+        use_effect_with(props.kept.clone(), move |_| in_manifest.set(None));
+    }
+    let on_manifest = {
+        let (kept, tender) = (props.kept.clone(), props.tender.clone());
+        let (in_manifest, checking) = (in_manifest.clone(), checking.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (kept, tender) = (kept.clone(), tender.clone());
+            let (in_manifest, checking) = (in_manifest.clone(), checking.clone());
+            checking.set(true);
+            in_manifest.set(None);
+            spawn_local(async move {
+                in_manifest.set(Some(bid::verify_in_manifest(&tender, &kept).await));
+                checking.set(false);
+            });
+        })
+    };
+    let manifest_status = match &*in_manifest {
+        None if *checking => {
+            html! { <Busy what={Some(lang.t("正在核对截止清单…", "Checking the deadline manifest…").to_string())} /> }
+        }
+        None => html! {},
+        Some(Ok((index, count))) => html! {
+            <p class="ok" id="manifest-verified" data-index={index.to_string()} data-count={count.to_string()}>
+                { lang.t("已核对：本投标信封在平台签名并加盖时间戳的截止清单中，位置 ", "Checked: this envelope is in the deadline manifest the platform signed and time-stamped, at position ") }
+                { format!("{} / {count}", index + 1) }</p>
+        },
+        Some(Err(e)) => html! { <div id="manifest-error">
+        <ErrorBox error={Some(format!("{}: {e}", lang.t("截止清单核对失败", "The deadline manifest check failed")))} /></div> },
+    };
     let on_download = {
         let (kept, tender) = (props.kept.clone(), props.tender.clone());
         let verdict = verdict.clone();
@@ -61,6 +96,10 @@ pub fn receipt_panel(props: &ReceiptProps) -> Html {
             </table>
             { status }
             <button type="button" id="download-receipt" onclick={on_download}>{ lang.t("下载回执", "Download the receipt") }</button>
+            <button type="button" id="check-manifest" onclick={on_manifest} disabled={*checking}>
+                { lang.t("核对截止清单", "Check the deadline manifest") }</button>
+            <span class="hint">{ lang.t("（投标截止后可用：证明本信封在截止清单中）", " (after the deadline: proves this envelope is in the deadline manifest)") }</span>
+            { manifest_status }
         </div>
     }
 }

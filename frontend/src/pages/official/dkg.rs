@@ -4,8 +4,9 @@
 //! them. The state (seed and sent messages) is kept password-encrypted in
 //! IndexedDB ([`crate::keystore`]). No user interface here.
 
+use sealbid_crypto::PrivateKey;
 use sealbid_crypto::committee::replay;
-use sealbid_crypto::committee::{Ceremony, KeyGen};
+use sealbid_crypto::committee::{Ceremony, KeyGen, PublicKeySet};
 
 pub use sealbid_crypto::committee::replay::{CeremonyFile, State, step};
 
@@ -42,10 +43,37 @@ pub fn seal_state(state: &State, c: &Ceremony, me: usize, password: &[u8]) -> Re
     state.seal(c, me, password).map_err(|e| e.to_string())
 }
 
-/// The ready ceremony's result for official `me`: the committee key (hex)
-/// and the password-encrypted share file (version 2, recording the key).
-pub fn finish(kg: &KeyGen, c: &Ceremony, me: usize, password: &[u8]) -> Result<(String, Vec<u8>), String> {
+/// What a ready ceremony gave official `me`.
+pub struct Finished {
+    /// The committee key, hex.
+    pub key_hex: String,
+    /// The key set this official's own replay computed (what it signs for).
+    pub key_set: PublicKeySet,
+    /// The password-encrypted share file (version 2, recording the key).
+    pub share_file: Vec<u8>,
+}
+
+/// The ready ceremony's result for official `me`.
+pub fn finish(kg: &KeyGen, c: &Ceremony, me: usize, password: &[u8]) -> Result<Finished, String> {
     let done = replay::finish(kg).map_err(|e| e.to_string())?;
-    let file = done.seal_share(c, me, password).map_err(|e| e.to_string())?;
-    Ok((done.public_key_hex(), file))
+    let share_file = done.seal_share(c, me, password).map_err(|e| e.to_string())?;
+    Ok(Finished { key_hex: done.public_key_hex(), key_set: done.public_key_set, share_file })
+}
+
+/// The key set of the ready ceremony `file`, recomputed by replaying it from
+/// official `me`'s kept `state` (nothing is posted): what the official
+/// signs for after the page was reloaded.
+pub fn replay_key_set(
+    file: &CeremonyFile,
+    c: &Ceremony,
+    me: usize,
+    key: &PrivateKey,
+    state: &mut State,
+) -> Result<PublicKeySet, String> {
+    let step = step(file, c, me, key, state).map_err(|e| e.to_string())?;
+    if !step.ready {
+        return Err("the ceremony is not finished yet".into());
+    }
+    let done = replay::finish(&step.keygen).map_err(|e| e.to_string())?;
+    Ok(done.public_key_set)
 }

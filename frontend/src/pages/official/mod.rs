@@ -4,8 +4,8 @@
 //!
 //! | module | what |
 //! |---|---|
-//! | [`ceremony`] | the key ceremony, taken part in from the browser |
-//! | [`opening`] | decryption shares with a progress bar, the opening's progress |
+//! | [`ceremony`] | the key ceremony, taken part in from the browser; the fingerprints read aloud and the signed key statement |
+//! | [`opening`] | the official's own checks of the opening, decryption shares of the accepted envelopes with a progress bar, the opening's progress |
 //! | [`bench`] | the in-browser benchmark: 1,000 decryption shares |
 //! | [`results`] | the evaluation with a price chart per item |
 //! | [`verify`] | the signed, time-stamped results checked in the browser |

@@ -1,12 +1,18 @@
 //! A tender's opening, for an official of its committee: the key share
-//! (kept in this browser or imported), the decryption shares computed here
-//! with a progress bar, signed and uploaded; who has contributed; starting
-//! the opening; its progress; the results; the benchmark ([`super::bench`]).
+//! (kept in this browser or imported); the official's own checks of the
+//! opening ([`check_opening`]: the signed announcement, the committee key
+//! statement against the key in the share file, the deadline manifest, every
+//! envelope, the browser's clock), with the refused envelopes and why; the
+//! decryption shares of the accepted envelopes only, computed here with a
+//! progress bar, signed and uploaded; who has contributed; starting the
+//! opening; its progress; the results; the benchmark ([`super::bench`]).
 
 use std::rc::Rc;
 
 use gloo::timers::callback::Interval;
 use sealbid_crypto::committee::open_share_file;
+use sealbid_crypto::envelope::TenderId;
+use sealbid_crypto::opening::{OfficialView, OpeningFile, check_opening};
 use sealbid_crypto::threshold_crypto::{PublicKey, SecretKeyShare};
 use serde::Deserialize;
 use time::OffsetDateTime;
@@ -16,13 +22,13 @@ use yew::prelude::*;
 
 use super::bench::{BenchPanel, work_bar};
 use super::results::ResultsView;
-use super::shares::{self, CiphertextsFile};
+use super::shares;
 use super::{CommitteeView, ShareImport, export_share};
 use crate::api::{self, ApiError};
 use crate::components::{Busy, ErrorBox, yield_to_browser};
 use crate::i18n::Lang;
 use crate::keystore::{self, StoredShare};
-use crate::pages::bid::committee_key;
+use crate::pages::bid::{ServiceCerts, committee_key};
 use crate::pages::{parse_time, show_duration, show_time_text};
 use crate::session::{Identity, Session};
 
@@ -76,6 +82,22 @@ pub struct OpeningProps {
     pub session: Session,
 }
 
+/// Opens the kept share file with `password`; returns the official index,
+/// the share and the committee key the file records (`None` for a version-1 file).
+fn open_kept(
+    kept: &StoredShare,
+    password: &str,
+    lang: Lang,
+) -> Result<(usize, SecretKeyShare, Option<PublicKey>), String> {
+    let f = open_share_file(&kept.bytes()?, password.as_bytes()).map_err(|e| match e {
+        sealbid_crypto::Error::WrongPassword => {
+            lang.t("密码错误或密钥份额文件已损坏", "wrong password or damaged key-share file").to_string()
+        }
+        other => other.to_string(),
+    })?;
+    Ok((f.index, f.share, f.committee))
+}
+
 /// Opens the kept share file with `password` and checks it belongs to `committee`;
 /// returns the official index and the share.
 pub fn open_share(
@@ -84,66 +106,105 @@ pub fn open_share(
     committee: &PublicKey,
     lang: Lang,
 ) -> Result<(usize, SecretKeyShare), String> {
-    let f = open_share_file(&kept.bytes()?, password.as_bytes()).map_err(|e| match e {
-        sealbid_crypto::Error::WrongPassword => {
-            lang.t("密码错误或密钥份额文件已损坏", "wrong password or damaged key-share file").to_string()
-        }
-        other => other.to_string(),
-    })?;
-    if f.committee.as_ref().is_some_and(|k| k != committee) {
+    let (index, share, recorded) = open_kept(kept, password, lang)?;
+    if recorded.as_ref().is_some_and(|k| k != committee) {
         return Err(lang
             .t("该密钥份额属于另一个委员会", "this key share belongs to another committee")
             .into());
     }
-    Ok((f.index, f.share))
+    Ok((index, share))
 }
 
 /// Everything one contribution needs.
 struct Job {
     tender: String,
-    committee: PublicKey,
     kept: StoredShare,
     password: String,
     identity: Rc<Identity>,
 }
 
-/// Computes, signs and uploads this official's shares; reports through the handles.
+/// What the official's own checks of the opening found.
+#[derive(Debug, Clone, PartialEq)]
+struct CheckReport {
+    /// Envelopes that passed every check (and get a share).
+    accepted: usize,
+    /// Refused envelopes: "envelope HASH (#i): reason".
+    refused: Vec<String>,
+}
+
+/// Checks the opening as served against what this browser holds itself (the
+/// tender id, its clock, the committee key in the share file), then
+/// computes, signs and uploads this official's shares of the accepted
+/// envelopes only; reports through the handles.
 async fn contribute(
     job: Job,
     lang: Lang,
     busy: UseStateHandle<Option<String>>,
     work: UseStateHandle<Option<(usize, usize)>>,
     timing: UseStateHandle<Option<(usize, f64)>>,
+    report: UseStateHandle<Option<CheckReport>>,
 ) -> Result<usize, String> {
     busy.set(Some(lang.t("正在本机打开密钥份额…", "Opening the key share on this computer…").into()));
     yield_to_browser().await;
-    let (index, share) = open_share(&job.kept, &job.password, &job.committee, lang)?;
-    busy.set(Some(lang.t("正在下载密钥密文…", "Fetching the key ciphertexts…").into()));
-    let file: CiphertextsFile = api::get(&format!("/api/v1/tenders/{}/opening/ciphertexts", job.tender))
+    let (index, share, own_key) = open_kept(&job.kept, &job.password, lang)?;
+    let own_key = own_key.ok_or(lang.t(
+        "该密钥份额文件（第 1 版）未记录委员会公钥，无法核对开标；请用命令行工具",
+        "this key-share file (version 1) does not record its committee key, so the opening cannot be checked; use the CLI",
+    ))?;
+    busy.set(Some(
+        lang.t(
+            "正在下载投标信封、截止清单和平台证书…",
+            "Fetching the envelopes, the deadline manifest and the platform's certificates…",
+        )
+        .into(),
+    ));
+    let file: OpeningFile = api::get(&format!("/api/v1/tenders/{}/opening/envelopes", job.tender))
         .await
         .map_err(|e| e.to_string())?;
-    if committee_key(&file.committee_public_key)? != job.committee {
+    let certs = ServiceCerts::fetch().await?;
+    let now = OffsetDateTime::now_utc();
+    certs.check(now)?;
+    busy.set(Some(
+        lang.t("正在本机核对开标（公告、委员会密钥声明、截止清单、每个信封）…", "Checking the opening here (announcement, committee key statement, deadline manifest, every envelope)…")
+            .into(),
+    ));
+    yield_to_browser().await;
+    let tender = TenderId::parse(&job.tender).map_err(|e| e.to_string())?;
+    let view = OfficialView {
+        tender: &tender,
+        now,
+        own_key: &own_key,
+        platform_cert: &certs.platform,
+        tsa_cert: &certs.tsa,
+    };
+    let checked = check_opening(&file, &view).map_err(|e| {
+        format!(
+            "{}: {e}",
+            lang.t("开标核对未通过，未计算任何解密份额", "the opening's checks failed, no shares were made")
+        )
+    })?;
+    let total = checked.accepted().len();
+    report.set(Some(CheckReport {
+        accepted: total,
+        refused: checked.refused().iter().map(ToString::to_string).collect(),
+    }));
+    if total == 0 {
         return Err(lang
-            .t("服务器给出的委员会公钥与招标项目不符", "the server names another committee key")
+            .t("没有通过核对、需要解密的投标", "no envelope passed the checks: there is nothing to open")
             .into());
     }
-    let cts = shares::decode(&file)?;
-    if cts.is_empty() {
-        return Err(lang.t("没有需要解密的投标", "there are no bids to open").into());
-    }
     busy.set(None);
-    let total = cts.len();
     work.set(Some((0, total)));
     let progress = {
         let work = work.clone();
         move |done: usize| work.set(Some((done, total)))
     };
-    let (entries, ms) = shares::compute(&share, &cts, progress).await;
+    let (entries, ms) = shares::compute_checked(&checked, &share, progress).await?;
     gloo::console::log!(format!("decryption shares of {total} envelopes computed in {ms:.0} ms"));
     timing.set(Some((total, ms)));
     busy.set(Some(lang.t("正在签名并上传解密份额…", "Signing and uploading the decryption shares…").into()));
     yield_to_browser().await;
-    let der = shares::batch(&job.tender, &job.committee, index, entries, &job.identity.key)?;
+    let der = shares::batch(&job.tender, &own_key, index, entries, &job.identity.key)?;
     let accepted: Accepted = api::post_bytes(&format!("/api/v1/tenders/{}/opening/shares", job.tender), &der)
         .await
         .map_err(|e| e.to_string())?;
@@ -166,6 +227,7 @@ pub fn opening_page(props: &OpeningProps) -> Html {
     let work = use_state(|| None::<(usize, usize)>);
     let timing = use_state(|| None::<(usize, f64)>);
     let uploaded = use_state(|| None::<usize>);
+    let report = use_state(|| None::<CheckReport>);
     {
         let (tender, committee, id) = (tender.clone(), committee.clone(), props.id.clone());
         use_effect_with(id, move |id| {
@@ -246,31 +308,39 @@ pub fn opening_page(props: &OpeningProps) -> Html {
         move || password.cast::<HtmlInputElement>().map(|i| i.value()).unwrap_or_default()
     };
     let on_contribute = {
-        let (busy, error, work, timing, uploaded, progress) =
-            (busy.clone(), error.clone(), work.clone(), timing.clone(), uploaded.clone(), progress.clone());
-        let (share, pk, tender_id, identity) =
-            (share.clone(), committee_pk, t.id.clone(), props.session.identity.clone());
+        let (busy, error, work, timing, uploaded, progress, report) = (
+            busy.clone(),
+            error.clone(),
+            work.clone(),
+            timing.clone(),
+            uploaded.clone(),
+            progress.clone(),
+            report.clone(),
+        );
+        let (share, tender_id, identity) = (share.clone(), t.id.clone(), props.session.identity.clone());
         Callback::from(move |_: MouseEvent| {
             let pw = read_pw();
-            let (Some(kept), Some(committee)) = (share.clone(), pk) else { return };
+            let Some(kept) = share.clone() else { return };
             if pw.is_empty() {
                 return error
                     .set(Some(lang.t("请输入密钥份额的密码", "enter the key share's password").into()));
             }
             error.set(None);
-            let job =
-                Job { tender: tender_id.clone(), committee, kept, password: pw, identity: identity.clone() };
-            let (busy, error, work, timing, uploaded, progress) = (
+            report.set(None);
+            work.set(None);
+            let job = Job { tender: tender_id.clone(), kept, password: pw, identity: identity.clone() };
+            let (busy, error, work, timing, uploaded, progress, report) = (
                 busy.clone(),
                 error.clone(),
                 work.clone(),
                 timing.clone(),
                 uploaded.clone(),
                 progress.clone(),
+                report.clone(),
             );
             let path = format!("/api/v1/tenders/{tender_id}/opening");
             spawn_local(async move {
-                let result = contribute(job, lang, busy.clone(), work, timing).await;
+                let result = contribute(job, lang, busy.clone(), work, timing, report).await;
                 busy.set(None);
                 match result {
                     Ok(n) => uploaded.set(Some(n)),
@@ -357,6 +427,20 @@ pub fn opening_page(props: &OpeningProps) -> Html {
             html! { <Busy what={Some(lang.t("正在读取开标进度…", "Loading the opening's progress…").to_string())} /> }
         }
     };
+    let check_view = match &*report {
+        None => html! {},
+        Some(r) => {
+            html! { <div id="opening-check" data-accepted={r.accepted.to_string()} data-refused={r.refused.len().to_string()}>
+                <p id="check-counts" class={if r.refused.is_empty() { "ok" } else { "warn" }}>
+                    { format!("{}{} · {}{}", lang.t("本机核对：通过的信封 ", "Checked here: envelopes accepted "), r.accepted,
+                        lang.t("拒绝的信封 ", "refused "), r.refused.len()) }</p>
+                if !r.refused.is_empty() {
+                    <div class="error"><p>{ lang.t("以下信封未通过核对，不为其计算解密份额：", "These envelopes failed the checks and get no decryption share:") }</p>
+                    <ul id="refused-envelopes">{ for r.refused.iter().map(|x| html! { <li class="refused mono">{ x }</li> }) }</ul></div>
+                }
+            </div> }
+        }
+    };
     let published = p.as_ref().is_some_and(|p| p.results_published);
     html! {
         <section id="opening-page" class="card">
@@ -367,6 +451,7 @@ pub fn opening_page(props: &OpeningProps) -> Html {
             { share_line.unwrap_or_default() }
             { contrib_panel }
             <Busy what={(*busy).clone()} />
+            { check_view }
             { work_bar("share-progress", *work) }
             if let Some((n, ms)) = *timing {
                 <p class="hint" id="share-time" data-ms={format!("{ms:.0}")} data-n={n.to_string()}>

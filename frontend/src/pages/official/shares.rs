@@ -1,61 +1,23 @@
 //! An official's decryption shares, computed in the browser as `sealbid
-//! opening share` does it off-line: decode every key ciphertext, compute one
-//! share per envelope with the key share, sign them as one `ShareBatch`.
+//! opening share` does it off-line: only for the envelopes the official's own
+//! checks accepted ([`CheckedOpening::shares`], after
+//! [`sealbid_crypto::opening::check_opening`]), one share per envelope with
+//! the key share, signed as one `ShareBatch`.
 //! The work runs in chunks with a pause between them, so the page can show
 //! its progress bar; the timings are measured per chunk (pauses excluded).
 //! No user interface here.
 
-use base64ct::{Base64, Encoding};
 use rand_chacha02::ChaCha20Rng;
 use rand_chacha02::rand_core::SeedableRng;
-use sealbid_crypto::envelope::{TenderId, decode_key_ciphertext};
-use sealbid_crypto::opening::{ShareBatch, compute_shares};
+use sealbid_crypto::envelope::TenderId;
+use sealbid_crypto::opening::{CheckedOpening, ShareBatch, compute_shares};
 use sealbid_crypto::threshold_crypto::{Ciphertext, DecryptionShare, PublicKey, SecretKeyShare};
 use sealbid_crypto::{PrivateKey, Sm3Digest, sm3};
-use serde::Deserialize;
 
 use crate::components::now_ms;
 
 /// Envelopes per chunk between two pauses.
 pub const CHUNK: usize = 25;
-
-/// The ciphertexts file (`GET /api/v1/tenders/{id}/opening/ciphertexts`).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct CiphertextsFile {
-    /// Tender id.
-    pub tender: String,
-    /// Hex of the committee's threshold public key.
-    pub committee_public_key: String,
-    /// One entry per active envelope.
-    pub ciphertexts: Vec<CiphertextEntry>,
-}
-
-/// One envelope's key ciphertext.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct CiphertextEntry {
-    /// Hex of the envelope's SM3 hash.
-    pub envelope_hash: String,
-    /// Base64 of the 160-byte key ciphertext.
-    pub key_ciphertext: String,
-}
-
-/// The envelopes' hashes and key ciphertexts, parsed strictly.
-pub fn decode(file: &CiphertextsFile) -> Result<Vec<(Sm3Digest, Ciphertext)>, String> {
-    file.ciphertexts
-        .iter()
-        .enumerate()
-        .map(|(i, e)| {
-            let hash: Sm3Digest = hex::decode(&e.envelope_hash)
-                .ok()
-                .and_then(|h| h.try_into().ok())
-                .ok_or_else(|| format!("ciphertext {i}: envelope_hash is not 32 bytes of hex"))?;
-            let bytes = Base64::decode_vec(&e.key_ciphertext)
-                .map_err(|_| format!("ciphertext {i}: key_ciphertext is not base64"))?;
-            let ct = decode_key_ciphertext(&bytes).map_err(|e| format!("ciphertext {i}: {e}"))?;
-            Ok((hash, ct))
-        })
-        .collect()
-}
 
 /// Lets the browser run its event loop (and paint) between chunks.
 async fn pause() {
@@ -79,6 +41,31 @@ pub async fn compute(
         pause().await;
     }
     (out, spent)
+}
+
+/// Decryption shares of the envelopes `checked` accepted, in chunks of
+/// [`CHUNK`]; `progress(done)` after each. Returns the shares and the
+/// milliseconds spent computing them.
+pub async fn compute_checked(
+    checked: &CheckedOpening,
+    share: &SecretKeyShare,
+    progress: impl Fn(usize),
+) -> Result<(Vec<(Sm3Digest, DecryptionShare)>, f64), String> {
+    let total = checked.accepted().len();
+    let (mut out, mut spent) = (Vec::with_capacity(total), 0.0);
+    while out.len() < total {
+        let start = out.len();
+        let t0 = now_ms();
+        let chunk = checked.shares(share, start..(start + CHUNK).min(total)).map_err(|e| e.to_string())?;
+        spent += now_ms() - t0;
+        if chunk.is_empty() {
+            break;
+        }
+        out.extend(chunk);
+        progress(out.len());
+        pause().await;
+    }
+    Ok((out, spent))
 }
 
 /// Signs the shares as official `index`'s batch for `tender` (DER).

@@ -243,7 +243,7 @@ pub fn tender_page(props: &TenderProps) -> Html {
             spawn_local(async move {
                 yield_to_browser().await;
                 let started = now_ms();
-                let sealed = match bid::seal(&t, &prices, &identity) {
+                let sealed = match bid::seal(&t, &prices, &identity).await {
                     Ok(s) => s,
                     Err(e) => {
                         busy.set(None);
