@@ -196,7 +196,7 @@ pub struct OpenedQuote {
     pub bid: i64,
     /// Bidder's organisation code.
     pub bidder: String,
-    /// Stored receipt time, RFC 3339 (compared as text, as the server does).
+    /// Stored receipt time, RFC 3339 (ordered as the instant it names).
     pub received_at: String,
     /// Prices by item, if the bid is valid.
     pub prices: Option<BTreeMap<u32, u64>>,
@@ -504,8 +504,8 @@ fn reopen_all(
 
 /// The evaluation rule, exactly as the platform applies it: bids quoting an
 /// item the tender lacks are invalid; per item, the valid quotes ranked by
-/// price, then stored receipt time (as text), then bid id; those over the
-/// ceiling rejected. `opened` in bid order.
+/// price, then stored receipt time (as a time: "…05Z" before "…05.1Z"),
+/// then bid id; those over the ceiling rejected. `opened` in bid order.
 pub fn evaluate(items: &[TenderItem], opened: &[OpenedQuote]) -> Evaluation {
     let mut invalid_bids = Vec::new();
     let mut valid: Vec<&OpenedQuote> = Vec::new();
@@ -542,7 +542,9 @@ pub fn evaluate(items: &[TenderItem], opened: &[OpenedQuote]) -> Evaluation {
             let mut quotes: Vec<(&OpenedQuote, u64)> =
                 valid.iter().filter_map(|o| o.prices.as_ref()?.get(&no).map(|&p| (*o, p))).collect();
             quotes.sort_by(|a, b| {
-                a.1.cmp(&b.1).then_with(|| a.0.received_at.cmp(&b.0.received_at)).then(a.0.bid.cmp(&b.0.bid))
+                a.1.cmp(&b.1)
+                    .then_with(|| receipt_order(&a.0.received_at).cmp(&receipt_order(&b.0.received_at)))
+                    .then(a.0.bid.cmp(&b.0.bid))
             });
             let (ok, over): (Vec<_>, Vec<_>) = quotes.into_iter().partition(|(_, p)| *p <= ceiling);
             ItemResult {
@@ -571,6 +573,13 @@ pub fn evaluate(items: &[TenderItem], opened: &[OpenedQuote]) -> Evaluation {
         })
         .collect();
     Evaluation { items, invalid_bids, bids: opened.len() }
+}
+
+/// A receipt time for ordering: the instant it names (an unparsable one sorts last, by its text).
+fn receipt_order(text: &str) -> (i128, &str) {
+    let nanos = time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .map_or(i128::MAX, |t| t.unix_timestamp_nanos());
+    (nanos, text)
 }
 
 /// The first difference between the published evaluation and the recomputed one, named.
@@ -1117,5 +1126,27 @@ mod tests {
         honest.document.push(' ');
         w.bundle.results = honest;
         assert!(err_of(&w).contains("the results's platform signature does not verify"));
+    }
+}
+
+#[cfg(test)]
+mod receipt_order_tests {
+    use super::*;
+
+    /// Ties are broken by the receipt instant, not its text: "…05Z" is before "…05.1Z".
+    #[test]
+    fn ties_rank_by_the_instant_not_the_text() {
+        let items = [TenderItem { no: 1, generic_name: "药".into(), ceiling_fen: 1000 }];
+        let quote = |bid, bidder: &str, at: &str| OpenedQuote {
+            bid,
+            bidder: bidder.into(),
+            received_at: at.into(),
+            prices: Some([(1u32, 900u64)].into_iter().collect()),
+            reason: None,
+        };
+        let opened = [quote(1, "B", "2026-12-02T10:00:05.100Z"), quote(2, "A", "2026-12-02T10:00:05Z")];
+        let e = evaluate(&items, &opened);
+        let order: Vec<&str> = e.items[0].ranking.iter().map(|r| r.bidder.as_str()).collect();
+        assert_eq!(order, ["A", "B"]);
     }
 }
