@@ -174,10 +174,18 @@ async fn check_envelope(
     Ok((sub, bytes))
 }
 
-/// SM3 of the committee key of committee `id` (ready, since its tender was published).
+/// SM3 of the committee key of committee `id` (ready, since its tender was
+/// published): of the stored key bytes, without decoding the key set.
 async fn committee_key_hash(s: &AppState, id: i64) -> Result<sealbid_crypto::Sm3Digest, ApiError> {
-    let (_, pks) = crate::committees::ready_key_set(&s.db, id).await?;
-    Ok(sealbid_crypto::committee::statement::key_hash(&pks.public_key()))
+    let c = crate::committees::store::get(&s.db, id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("the tender's committee {id} vanished"))?;
+    let key = c
+        .public_key
+        .as_deref()
+        .and_then(|k| hex::decode(k).ok())
+        .ok_or_else(|| ApiError::Conflict(format!("committee {id} has not finished its key ceremony")))?;
+    Ok(sealbid_crypto::sm3(&key))
 }
 
 /// Signs, stamps and stores a checked envelope with its audit event; answers with the receipt.
