@@ -5,8 +5,10 @@
 //! Signing is split where the key is needed, so the key never leaves the
 //! signer: [`prepare_signature`] (server side) appends the signature field and
 //! an empty `/Contents` and returns the DER `TBS_Sign` to be signed; the
-//! signer signs [`PendingSignature::tbs_der`] with SM2
-//! ([`PrivateKey::sign_raw`](crate::crypto::PrivateKey::sign_raw)); the
+//! signer checks the request ([`check_signing_request`](crate::ses::check_signing_request):
+//! [`PendingSignature::tbs_der`], [`Prepared::bytes`] and
+//! [`Prepared::byte_range`]) and signs the checked `TBS_Sign` with SM2
+//! ([`CheckedRequest::sign`](crate::ses::CheckedRequest::sign)); the
 //! platform TSA stamps the signature value (`signature.to_der()`); and
 //! [`finish`] assembles the `SES_Signature` and writes it into `/Contents`.
 //!
@@ -23,7 +25,7 @@ use crate::crypto::pki::{Certificate, RevocationReason, Usage};
 use crate::pdf::PdfError;
 use crate::pdf::sign::{FILTER, Placement, Prepared, SUB_FILTER, prepare};
 use crate::pdf::verify::{FoundSignature, report};
-use crate::ses::{ChainStatus, SeSeal, SesError, SesSignature, Trust, tbs_to_sign};
+use crate::ses::{ChainStatus, SeSeal, SesError, SesSignature, Trust, byte_range_statement, tbs_to_sign};
 
 /// Why signing or verifying a PDF failed.
 #[derive(Debug, thiserror::Error)]
@@ -58,8 +60,10 @@ pub struct PendingSignature {
 ///
 /// The widget shows `placement.picture_png`, or the seal's own picture when
 /// that is `None` (it must then be a PNG). `/Name` is the seal's name.
-/// `property_info` (ASCII) defaults to `ByteRange [a b c d]`. `/Contents`
-/// reserves at least [`reserve_for`]`(seal)` bytes.
+/// `property_info` (ASCII) defaults to `ByteRange [a b c d]`
+/// ([`byte_range_statement`]), the only value the signer's
+/// [`check_signing_request`](crate::ses::check_signing_request) accepts.
+/// `/Contents` reserves at least [`reserve_for`]`(seal)` bytes.
 pub fn prepare_signature(
     pdf: &[u8],
     seal: &SeSeal,
@@ -77,8 +81,7 @@ pub fn prepare_signature(
     }
     placement.reserve = placement.reserve.max(reserve_for(seal));
     let prepared = prepare(pdf, &placement, time, seal.name())?;
-    let [a, b, c, d] = prepared.byte_range;
-    let info = property_info.map_or_else(|| format!("ByteRange [{a} {b} {c} {d}]"), str::to_owned);
+    let info = property_info.map_or_else(|| byte_range_statement(prepared.byte_range), str::to_owned);
     let tbs_der = tbs_to_sign(seal, time, &prepared.digest, &info)?;
     Ok(PendingSignature { prepared, tbs_der, seal: seal.clone() })
 }

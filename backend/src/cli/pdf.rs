@@ -15,7 +15,7 @@ use sealbid_crypto::tsp::{
 use sealbid_sealing::pdf::render::Contract;
 use sealbid_sealing::pdf::sign::Placement;
 use sealbid_sealing::pdf::verify::signatures;
-use sealbid_sealing::ses::{SeSeal, Trust};
+use sealbid_sealing::ses::{Expected, SeSeal, Trust, check_signing_request};
 use sealbid_sealing::signing::{PdfReport, Revocation, finish, prepare_signature, verify_pdf};
 
 use super::key::load_user_key;
@@ -146,7 +146,19 @@ fn sign(dir: &DataDir, req: &SignRequest, out: &Path) -> Result<()> {
     }
 
     let pending = prepare_signature(&pdf, &seal, &placement, at, None)?;
-    let signature = key.sign_raw(&pending.tbs_der)?;
+    // The same check as every client that signs a prepared request.
+    let expected = Expected {
+        seal_der: Some(seal.to_der()),
+        base_pdf: Some(&pdf),
+        trust: Some(&trust),
+        clock: Some((now(), time::Duration::minutes(5))),
+        ..Expected::default()
+    };
+    let range = pending.prepared.byte_range.map(|x| x as u64);
+    let checked =
+        check_signing_request(&pending.tbs_der, &pending.prepared.bytes, Some(range), &cert, &expected)
+            .context("refusing to sign the prepared signature")?;
+    let signature = checked.sign(&key)?;
     let token = timestamp(dir, &signature.to_der(), &req.input)?;
     let signed = finish(&pending, cert.to_der(), &signature, Some(token))?;
 

@@ -8,7 +8,7 @@
 //! | `GET /api/v1/contracts` | bidder, hospital: own organisation's; centre, regulator: all | contracts |
 //! | `GET /api/v1/contracts/{id}` | the parties, centre, regulator | the contract, its revisions and places |
 //! | `GET /api/v1/contracts/{id}/pdf` | the parties, centre, regulator | the current PDF |
-//! | `POST /api/v1/contracts/{id}/sign/prepare` | the party whose turn it is | `{seal_id, page?, x?, y?}` → `{session_id, tbs_der, field, expires_at}` |
+//! | `POST /api/v1/contracts/{id}/sign/prepare` | the party whose turn it is | `{seal_id, page?, x?, y?}` → `{contract_id, session_id, tbs_der, prepared_pdf, byte_range, field, expires_at}`: what the signer checks, then signs |
 //! | `POST /api/v1/contracts/{id}/sign/finish` | the signer who prepared | `{session_id, signature}` → the contract |
 //! | `POST /api/v1/contracts/batch/prepare` | as above | `{items: [{contract_id, seal_id, …}]}` → per-contract results |
 //! | `POST /api/v1/contracts/batch/finish` | as above | `{items: [{session_id, signature}]}` → per-contract results |
@@ -19,8 +19,10 @@
 //! Signing order: the manufacturer (`draft` → `seller_signed`), the hospital
 //! (→ `buyer_signed`), a regulator with a filing seal (→ `filed`). Each
 //! signature is an incremental update of the current revision. The server
-//! prepares the update and the `TBS_Sign`; the signer's key signs it in the
-//! browser or CLI (SM2, signer ID `1234567812345678`); the server checks the
+//! prepares the update and the `TBS_Sign` and hands both to the signer, whose
+//! client checks the one against the other
+//! ([`sealbid_sealing::ses::check_signing_request`]) before the key signs it
+//! in the browser or CLI (SM2, signer ID `1234567812345678`); the server checks the
 //! signer, its live certificate, its signing switch and the seal again,
 //! time-stamps the signature value, embeds it, verifies the result and only
 //! then commits the new revision, in one transaction with the contract's

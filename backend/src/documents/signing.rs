@@ -1,7 +1,8 @@
 //! Signing a PDF over HTTP, for contracts and filings alike: prepare (the
-//! server adds the empty signature and builds the `TBS_Sign`), sign (the
-//! signer's key, elsewhere), finish (the server checks the signer again,
-//! time-stamps, embeds and verifies).
+//! server adds the empty signature and builds the `TBS_Sign`, and answers
+//! with both, so the signer can check one against the other), sign (the
+//! signer's client checks the request and its key signs, elsewhere), finish
+//! (the server checks the signer again, time-stamps, embeds and verifies).
 //!
 //! The callers decide *who* may sign *what*: they load the document, check
 //! whose turn it is and hand over a [`Target`]; after [`embed`] they commit
@@ -117,7 +118,10 @@ fn position(t: &Target, body: &PrepareBody) -> Result<(usize, f32, f32), ApiErro
 /// Prepares `user`'s signature on `t` with the seal of `body`: checks the
 /// signing switch and the seal, adds the empty signature, stores the session
 /// and audits `{noun}.sign.prepared`. Answers
-/// `{<noun>_id, session_id, tbs_der, field, expires_at}`.
+/// `{<noun>_id, session_id, tbs_der, prepared_pdf, byte_range, field, expires_at}`:
+/// `tbs_der` and `prepared_pdf` in base64, `byte_range` `[0, b, c, d]`, so
+/// the signer's client can check the request before it signs
+/// ([`sealbid_sealing::ses::check_signing_request`]).
 pub async fn prepare(
     s: &AppState,
     user: &SessionUser,
@@ -171,7 +175,10 @@ pub async fn prepare(
     let details = json!({ "session": session.id, "seal": seal_row.id, "party": t.party, "rev": t.base_rev });
     audit::record(&s.db, &user.serial, &format!("{noun}.sign.prepared"), t.id.to_string(), details).await?;
     Ok(json!({ format!("{noun}_id"): t.id, "session_id": session.id,
-               "tbs_der": Base64::encode_string(&session.tbs), "field": field, "expires_at": session.expires_at }))
+               "tbs_der": Base64::encode_string(&session.tbs),
+               "prepared_pdf": Base64::encode_string(&session.prepared),
+               "byte_range": pending.prepared.byte_range,
+               "field": field, "expires_at": session.expires_at }))
 }
 
 /// The session `body` names, if `user` may finish it now: prepared for

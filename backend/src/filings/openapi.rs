@@ -58,7 +58,7 @@ const ROUTES: &[Route] = &[
         "/api/v1/filings/{id}/sign/prepare",
         "post",
         "the organisation's bidders, a complete unsigned draft",
-        "Render and prepare the applicant's signature: {seal_id, page?, x?, y?} → {session_id, tbs_der}",
+        "Render and prepare the applicant's signature: {seal_id, page?, x?, y?} → {filing_id, session_id, tbs_der, prepared_pdf, byte_range, field, expires_at}",
         Some("application/json"),
     ),
     (
@@ -79,7 +79,7 @@ const ROUTES: &[Route] = &[
         "/api/v1/filings/{id}/approve/prepare",
         "post",
         "regulator, a submitted filing",
-        "Prepare the approval with a filing seal: {seal_id, page?, x?, y?} → {session_id, tbs_der}",
+        "Prepare the approval with a filing seal: {seal_id, page?, x?, y?} → {filing_id, session_id, tbs_der, prepared_pdf, byte_range, field, expires_at}",
         Some("application/json"),
     ),
     (

@@ -3,8 +3,8 @@
 //! | piece | what it does |
 //! |---|---|
 //! | [`SealKind`] | official, contract, finance, filing — and their codes in `SESeal` |
-//! | [`picture::generate`] | the standard red round seal, drawn with the project font |
-//! | [`picture::from_scan`] | a scanned impression, background removed, ink made seal red |
+//! | `picture::generate` | the standard red round seal, drawn with the project font (feature `pdf`) |
+//! | `picture::from_scan` | a scanned impression, background removed, ink made seal red (feature `pdf`) |
 
 mod kind;
 pub mod picture;

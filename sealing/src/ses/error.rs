@@ -105,6 +105,76 @@ pub enum SesError {
     /// The signature carries a time stamp but no TSA certificate was given to check it.
     #[error("the signature carries a time stamp but no TSA certificate was given to check it")]
     TimestampUnchecked,
+    /// A signing request is a sealbid purpose-tagged message (a bid, a
+    /// withdrawal, a login…), not a `TBS_Sign`: signing it would make the
+    /// signer perform that action.
+    #[error(
+        "refusing to sign: the request is a sealbid purpose-tagged message (prefix \"sealbid-signed-message\\0\", \
+         tag {tag:?}), not a GB/T 38540 TBS_Sign"
+    )]
+    PurposeTaggedMessage {
+        /// The purpose tag it carries (e.g. `bid/v1`), as far as it is readable.
+        tag: String,
+    },
+    /// The prepared PDF's `/ByteRange` does not cover the whole file except
+    /// an empty `/Contents` hex string, or disagrees with the one given.
+    #[error("refusing to sign: the prepared PDF's byte range is not acceptable: {detail}")]
+    ByteRange {
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// The prepared PDF is not the document the signer saw followed by an update.
+    #[error(
+        "refusing to sign: the prepared PDF is not the document you saw plus an incremental update: {detail}"
+    )]
+    NotAnUpdate {
+        /// How it differs.
+        detail: String,
+    },
+    /// The `dataHash` of a signing request is not the digest of the prepared PDF's byte ranges.
+    #[error(
+        "refusing to sign: the TBS_Sign's dataHash {found} is not the SM3 digest {computed} of the prepared PDF's \
+         byte ranges; it would sign another document"
+    )]
+    DataHashMismatch {
+        /// The `dataHash` in the request (hex).
+        found: String,
+        /// The digest recomputed from the prepared PDF (hex).
+        computed: String,
+    },
+    /// The `propertyInfo` of a signing request does not state the prepared byte range.
+    #[error(
+        "refusing to sign: the TBS_Sign's propertyInfo {found:?} is not {expected:?}, the prepared byte range"
+    )]
+    PropertyInfoMismatch {
+        /// The `propertyInfo` in the request.
+        found: String,
+        /// What it must be.
+        expected: String,
+    },
+    /// A signing request uses another seal than the one the signer chose.
+    #[error(
+        "refusing to sign: the request signs with the seal {found}, not with {chosen}, the seal you chose"
+    )]
+    NotTheChosenSeal {
+        /// The seal the signer chose (name and `esID` as far as known).
+        chosen: String,
+        /// The seal in the request (name and `esID`).
+        found: String,
+    },
+    /// The `timeInfo` of a signing request is too far from the signer's clock.
+    #[error(
+        "refusing to sign: the TBS_Sign's timeInfo {claimed} is more than {tolerance_minutes} minutes from this \
+         computer's clock ({clock})"
+    )]
+    SigningTimeOff {
+        /// The claimed signing time, RFC 3339.
+        claimed: String,
+        /// The signer's clock, RFC 3339.
+        clock: String,
+        /// The tolerance in whole minutes.
+        tolerance_minutes: i64,
+    },
     /// A certificate (maker, signer, TSA) or time stamp failed a check in sealbid-crypto.
     #[error("{context}: {source}")]
     Crypto {

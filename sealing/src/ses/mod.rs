@@ -7,6 +7,7 @@
 //! | [`SeSeal`] | make a seal signed by the seal authority; parse; verify maker and validity | §6.3, §6.4 |
 //! | [`tbs_to_sign`], [`SesSignature`] | what a signer signs; assemble, parse, verify a signature | §7.3, §7.4 |
 //! | [`Trust`] | pinned seal authorities, CA chain, CRLs and TSA a verifier relies on | RFC 5280 §6, RFC 3161 |
+//! | [`check_signing_request`] | the signer's check of a prepared request before its key signs | §7.2, ISO 32000-1 §12.8.1 |
 //!
 //! Every signature is SM2 with SM3 (`1.2.156.10197.1.501`) over the exact DER
 //! of the signed structure, signer ID `1234567812345678`, the value a DER
@@ -17,6 +18,7 @@
 pub mod asn1;
 mod check;
 mod error;
+mod request;
 mod seal;
 mod signature;
 mod trust;
@@ -27,6 +29,9 @@ mod tests;
 
 pub use check::{ChainStatus, SignatureCheck};
 pub use error::{Result, SesError};
+pub use request::{
+    CheckedRequest, Expected, PURPOSE_TAG_PREFIX, byte_range_statement, check_signing_request,
+};
 pub use seal::{SeSeal, SealSpec};
 pub use signature::{SesSignature, tbs_to_sign};
 pub use trust::Trust;

@@ -277,10 +277,12 @@ impl SeSeal {
         }
     }
 
-    /// Checks the maker: its certificate is a pinned seal authority, its
-    /// signature over the DER of `SES_SealInfo` verifies, and its certificate
-    /// chains to a trust anchor at `at`. Returns the maker's certificate.
-    pub fn verify_maker(&self, trust: &Trust, at: OffsetDateTime) -> Result<Certificate> {
+    /// Checks only that the maker's signature over the DER of `SES_SealInfo`
+    /// verifies under the maker certificate the seal itself carries: the
+    /// seal is intact and made by whoever that certificate names. Whether
+    /// that maker is trusted is [`SeSeal::verify_maker`]'s question. Returns
+    /// the maker's certificate.
+    pub fn verify_maker_signature(&self) -> Result<Certificate> {
         let maker = self.maker_certificate()?;
         let info = self.asn1.seal_info.to_der().map_err(|e| SesError::malformed("SES_SealInfo", e))?;
         let signature = signature_from_bits(&self.asn1.signed_value).ok_or(SesError::BadMakerSignature)?;
@@ -289,6 +291,14 @@ impl SeSeal {
             .map_err(SesError::crypto("seal maker certificate"))?
             .verify_raw(&info, &signature)
             .map_err(|_| SesError::BadMakerSignature)?;
+        Ok(maker)
+    }
+
+    /// Checks the maker: its certificate is a pinned seal authority, its
+    /// signature over the DER of `SES_SealInfo` verifies, and its certificate
+    /// chains to a trust anchor at `at`. Returns the maker's certificate.
+    pub fn verify_maker(&self, trust: &Trust, at: OffsetDateTime) -> Result<Certificate> {
+        let maker = self.verify_maker_signature()?;
         if !trust.seal_authorities.iter().any(|a| a.to_der() == maker.to_der()) {
             return Err(SesError::UntrustedMaker { subject: maker.subject() });
         }

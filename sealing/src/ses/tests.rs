@@ -21,12 +21,13 @@ const T0: OffsetDateTime = datetime!(2025-01-01 00:00 UTC);
 const NOW: OffsetDateTime = datetime!(2026-06-01 12:00 UTC);
 const SEAL_END: OffsetDateTime = datetime!(2027-01-01 00:00 UTC);
 
-struct Fixture {
-    root: Issuer,
-    ica: Issuer,
-    maker: (PrivateKey, Certificate),
-    holder: (PrivateKey, Certificate),
-    stranger: (PrivateKey, Certificate),
+/// A throw-away PKI, shared with the request check's tests.
+pub(super) struct Fixture {
+    pub(super) root: Issuer,
+    pub(super) ica: Issuer,
+    pub(super) maker: (PrivateKey, Certificate),
+    pub(super) holder: (PrivateKey, Certificate),
+    pub(super) stranger: (PrivateKey, Certificate),
     tsa: TimeStampAuthority,
     tsa_cert: Certificate,
 }
@@ -52,7 +53,7 @@ fn person(name: &str) -> SubjectInfo {
     }
 }
 
-fn fixture() -> &'static Fixture {
+pub(super) fn fixture() -> &'static Fixture {
     static F: OnceLock<Fixture> = OnceLock::new();
     F.get_or_init(|| {
         let root = Issuer::new_root(
@@ -83,7 +84,7 @@ fn fixture() -> &'static Fixture {
     })
 }
 
-fn trust() -> Trust {
+pub(super) fn trust() -> Trust {
     let f = fixture();
     Trust {
         seal_authorities: vec![f.maker.1.clone()],
@@ -94,7 +95,7 @@ fn trust() -> Trust {
     }
 }
 
-fn spec() -> SealSpec {
+pub(super) fn spec() -> SealSpec {
     SealSpec {
         es_id: "SB0000000000000001".into(),
         vid: "sealbid".into(),

@@ -177,12 +177,19 @@ pub fn contract_page(props: &ContractProps) -> Html {
     };
     let on_sign = {
         let (busy, run, identity, id) = (busy.clone(), run.clone(), session.identity.clone(), c.id);
-        let (picked, error) = (picked.clone(), error.clone());
+        let (picked, error, pdf, rev) = (picked.clone(), error.clone(), pdf.clone(), c.current_rev);
+        let seal_name = usable.iter().find(|s| Some(s.id) == seal_id).map(|s| s.name.clone());
         Callback::from(move |_| {
             let Some(seal_id) = seal_id else {
                 error.set(Some(lang.t("没有可用的印章", "no usable seal").into()));
                 return;
             };
+            // The revision shown here: the prepared PDF must be it plus the signature.
+            let seen = match &*pdf {
+                Some(Ok(p)) if p.rev == rev => Some(p.bytes.clone()),
+                _ => None,
+            };
+            let seal_name = seal_name.clone();
             let at = match *picked {
                 Some(p) => SignAt { seal_id, page: Some(p.page), x: Some(p.x), y: Some(p.y) },
                 None => SignAt { seal_id, page: None, x: None, y: None },
@@ -194,7 +201,11 @@ pub fn contract_page(props: &ContractProps) -> Html {
                     lang.t("正在本机用私钥签名…", "Signing with your key in this browser…").into(),
                 ));
                 yield_to_browser().await;
-                let sig = super::sign_tbs(&identity.key, &prepared.tbs_der)?;
+                let chosen = super::Chosen {
+                    seal_name: seal_name.as_deref(),
+                    seen_pdf: seen.as_deref().map(Vec::as_slice),
+                };
+                let sig = super::sign_tbs(&identity, &prepared.request, chosen)?;
                 busy.set(Some(
                     lang.t(
                         "正在加盖时间戳、嵌入并验证签章…",

@@ -99,7 +99,7 @@ pub fn contracts_page(props: &ContractsProps) -> Html {
             )));
             spawn_local(async move {
                 yield_to_browser().await;
-                let r = batch_sign(&identity.key, &chosen, seal.id).await;
+                let r = batch_sign(&identity, &chosen, &seal).await;
                 busy.set(None);
                 match r {
                     Ok(o) => outcomes.set(Some(o)),

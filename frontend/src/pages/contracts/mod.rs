@@ -2,7 +2,8 @@
 //! with its preview, the seal's place, signing, refusing and voiding
 //! ([`detail`]), and the signer's side of the server's prepare → sign →
 //! finish flow (here). The server prepares the PDF update and the GB/T 38540
-//! `TBS_Sign`; the user's key signs it in this browser (SM2, signer ID
+//! `TBS_Sign`; this browser checks the one against the other
+//! ([`sign_tbs`]) and only then the user's key signs it (SM2, signer ID
 //! `1234567812345678`); only the signature goes back.
 
 pub mod detail;
@@ -10,13 +11,14 @@ pub mod list;
 pub mod place;
 
 use base64ct::{Base64, Encoding};
-use sealbid_crypto::PrivateKey;
+use sealbid_sealing::ses::{Expected, check_signing_request};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use time::{Duration, OffsetDateTime};
 
 use crate::api::{self, ApiError};
 use crate::i18n::Lang;
-use crate::session::Session;
+use crate::session::{Identity, Session};
 
 /// A step a page runs in the background (a call, or several, to the API).
 pub type Step<T> = std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, ApiError>>>>;
@@ -169,6 +171,19 @@ pub struct SignAt {
     pub y: Option<f32>,
 }
 
+/// What a prepare step answers for the signer to check before signing
+/// (contracts' `sign/prepare` and each `batch/prepare` item, filings'
+/// `sign/prepare` and `approve/prepare`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct SigningRequest {
+    /// The `TBS_Sign` to sign, DER in base64.
+    pub tbs_der: String,
+    /// The PDF with the empty signature, base64.
+    pub prepared_pdf: String,
+    /// Its `/ByteRange [0 b c d]`.
+    pub byte_range: [u64; 4],
+}
+
 /// What `sign/prepare` answers.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Prepared {
@@ -176,30 +191,57 @@ pub struct Prepared {
     pub contract_id: i64,
     /// The signing session.
     pub session_id: String,
-    /// The `TBS_Sign` to sign, DER in base64.
-    pub tbs_der: String,
+    /// What to check and sign.
+    #[serde(flatten)]
+    pub request: SigningRequest,
 }
 
-/// SM2 over the prepared `TBS_Sign` with the user's key, in this browser:
-/// the signature as base64 DER.
-pub fn sign_tbs(key: &PrivateKey, tbs_der_b64: &str) -> Result<String, ApiError> {
-    let tbs = Base64::decode_vec(tbs_der_b64)
-        .map_err(|_| ApiError::local("bad_answer", "the server's TBS_Sign is not base64"))?;
-    let sig = key.sign_raw(&tbs).map_err(|e| ApiError::local("signing_failed", e.to_string()))?;
+/// How far the request's signing time may be from this computer's clock.
+const CLOCK_TOLERANCE: Duration = Duration::minutes(30);
+
+/// What the signer knows besides the request: the seal chosen and,
+/// when the page showed it, the document seen.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Chosen<'a> {
+    /// The name of the seal the user chose.
+    pub seal_name: Option<&'a str>,
+    /// The PDF the user saw: the prepared one must be it plus the signature's update.
+    pub seen_pdf: Option<&'a [u8]>,
+}
+
+/// Checks the server's signing request with the signer's check shared with
+/// the CLI ([`check_signing_request`]: no purpose-tagged message, a
+/// `TBS_Sign` over this very PDF's byte ranges, a seal that lists this
+/// certificate and is the one chosen, a signing time near this clock) and
+/// only then signs it with the user's key, in this browser: the signature as
+/// base64 DER. A request that fails a check is refused with the check's own
+/// words, and nothing is signed.
+pub fn sign_tbs(
+    identity: &Identity,
+    request: &SigningRequest,
+    chosen: Chosen<'_>,
+) -> Result<String, ApiError> {
+    let decode = |b64: &str, what: &str| {
+        Base64::decode_vec(b64)
+            .map_err(|_| ApiError::local("bad_answer", format!("the server's {what} is not base64")))
+    };
+    let tbs = decode(&request.tbs_der, "TBS_Sign")?;
+    let pdf = decode(&request.prepared_pdf, "prepared PDF")?;
+    let expected = Expected {
+        seal_name: chosen.seal_name,
+        base_pdf: chosen.seen_pdf,
+        clock: Some((OffsetDateTime::now_utc(), CLOCK_TOLERANCE)),
+        ..Expected::default()
+    };
+    let checked = check_signing_request(&tbs, &pdf, Some(request.byte_range), &identity.cert, &expected)
+        .map_err(|e| ApiError::local("refused_to_sign", e.to_string()))?;
+    let sig = checked.sign(&identity.key).map_err(|e| ApiError::local("signing_failed", e.to_string()))?;
     Ok(Base64::encode_string(&sig.to_der()))
 }
 
 /// Prepares a signature on the server.
 pub async fn prepare(id: i64, at: &SignAt) -> Result<Prepared, ApiError> {
     api::post_json(&format!("/api/v1/contracts/{id}/sign/prepare"), at).await
-}
-
-/// Signs a prepared `TBS_Sign` here and sends the signature; the server
-/// time-stamps, embeds and verifies it and answers with the contract.
-pub async fn finish(key: &PrivateKey, p: &Prepared) -> Result<Contract, ApiError> {
-    let signature = sign_tbs(key, &p.tbs_der)?;
-    let body = json!({ "session_id": p.session_id, "signature": signature });
-    api::post_json(&format!("/api/v1/contracts/{}/sign/finish", p.contract_id), &body).await
 }
 
 /// A contract's current PDF.
@@ -237,10 +279,15 @@ fn failure_text(v: &Value) -> String {
 }
 
 /// Signs several contracts with one seal at their default places:
-/// `batch/prepare`, a signature here for each prepared one, `batch/finish`.
-/// Every contract gets its own outcome.
-pub async fn batch_sign(key: &PrivateKey, ids: &[i64], seal_id: i64) -> Result<Vec<BatchOutcome>, ApiError> {
-    let items: Vec<Value> = ids.iter().map(|id| json!({ "contract_id": id, "seal_id": seal_id })).collect();
+/// `batch/prepare`, the check and a signature here for each prepared one
+/// ([`sign_tbs`]: a refused request is that contract's failure),
+/// `batch/finish`. Every contract gets its own outcome.
+pub async fn batch_sign(
+    identity: &Identity,
+    ids: &[i64],
+    seal: &Seal,
+) -> Result<Vec<BatchOutcome>, ApiError> {
+    let items: Vec<Value> = ids.iter().map(|id| json!({ "contract_id": id, "seal_id": seal.id })).collect();
     let prepared: Value =
         api::post_json("/api/v1/contracts/batch/prepare", &json!({ "items": items })).await?;
     let mut outcomes = Vec::new();
@@ -250,9 +297,14 @@ pub async fn batch_sign(key: &PrivateKey, ids: &[i64], seal_id: i64) -> Result<V
         let id = r["contract_id"].as_i64().unwrap_or_default();
         let res = &r["result"];
         if res["ok"] == json!(true) {
-            let (session, tbs) =
-                (res["session_id"].as_str().unwrap_or(""), res["tbs_der"].as_str().unwrap_or(""));
-            match sign_tbs(key, tbs) {
+            let session = res["session_id"].as_str().unwrap_or("");
+            let chosen = Chosen { seal_name: Some(&seal.name), seen_pdf: None };
+            let signed = serde_json::from_value::<SigningRequest>(res.clone())
+                .map_err(|e| {
+                    ApiError::local("bad_answer", format!("the prepared request is incomplete: {e}"))
+                })
+                .and_then(|request| sign_tbs(identity, &request, chosen));
+            match signed {
                 Ok(sig) => {
                     finish_items.push(json!({ "session_id": session, "signature": sig }));
                     by_session.push((session.to_string(), id));

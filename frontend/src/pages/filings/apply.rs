@@ -308,9 +308,10 @@ fn my_filing(props: &MyFilingProps) -> Html {
                 return;
             };
             let identity = identity.clone();
-            let fut = Box::pin(async move {
-                sign_flow(&format!("/api/v1/filings/{id}/sign"), seal.id, &identity).await
-            });
+            let fut =
+                Box::pin(
+                    async move { sign_flow(&format!("/api/v1/filings/{id}/sign"), &seal, &identity).await },
+                );
             step(lang.t("正在签章（本机签名）…", "Sealing (signed in this browser)…"), fut);
         })
     };

@@ -13,7 +13,7 @@ use yew::prelude::*;
 
 use crate::api::{self, ApiError};
 use crate::i18n::Lang;
-use crate::pages::contracts::sign_tbs;
+use crate::pages::contracts::{Chosen, Seal, SigningRequest, sign_tbs};
 use crate::pages::show_time_text;
 use crate::session::Identity;
 
@@ -165,7 +165,8 @@ pub struct Filing {
 #[derive(Debug, Clone, Deserialize)]
 struct Prepared {
     session_id: String,
-    tbs_der: String,
+    #[serde(flatten)]
+    request: SigningRequest,
 }
 
 /// The seal and optional place of a filing signature.
@@ -175,12 +176,14 @@ pub struct SealAt {
     pub seal_id: i64,
 }
 
-/// Prepares at `{base}/prepare`, signs the `TBS_Sign` with `identity`'s key
-/// here, finishes at `{base}/finish`: `base` is `…/sign` (applicant) or
-/// `…/approve` (regulator).
-pub async fn sign_flow(base: &str, seal_id: i64, identity: &Identity) -> Result<Filing, ApiError> {
-    let p: Prepared = api::post_json(&format!("{base}/prepare"), &SealAt { seal_id }).await?;
-    let signature = sign_tbs(&identity.key, &p.tbs_der)?;
+/// Prepares at `{base}/prepare` with `seal`, checks the request and signs
+/// the `TBS_Sign` with `identity`'s key here ([`sign_tbs`]: a refused
+/// request is never signed), finishes at `{base}/finish`: `base` is `…/sign`
+/// (applicant) or `…/approve` (regulator).
+pub async fn sign_flow(base: &str, seal: &Seal, identity: &Identity) -> Result<Filing, ApiError> {
+    let p: Prepared = api::post_json(&format!("{base}/prepare"), &SealAt { seal_id: seal.id }).await?;
+    let chosen = Chosen { seal_name: Some(&seal.name), seen_pdf: None };
+    let signature = sign_tbs(identity, &p.request, chosen)?;
     api::post_json(&format!("{base}/finish"), &json!({ "session_id": p.session_id, "signature": signature }))
         .await
 }

@@ -170,7 +170,7 @@ fn review_one(props: &OneProps) -> Html {
             };
             let identity = identity.clone();
             let fut = Box::pin(async move {
-                sign_flow(&format!("/api/v1/filings/{id}/approve"), seal.id, &identity).await
+                sign_flow(&format!("/api/v1/filings/{id}/approve"), &seal, &identity).await
             });
             step(
                 lang.t("正在加盖备案章（本机签名）…", "Sealing the approval (signed in this browser)…"),

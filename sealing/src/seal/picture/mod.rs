@@ -1,16 +1,26 @@
 //! Seal pictures: PNG with a transparent background, in seal red, and their
 //! display size in millimetres (what `SES_ESPictrueInfo` carries).
+//!
+//! [`Picture`] is always here; drawing ([`generate`]) and cleaning a scan
+//! ([`from_scan`]) need the `pdf` feature.
 
+#[cfg(feature = "pdf")]
 mod draw;
+#[cfg(feature = "pdf")]
 mod font;
+#[cfg(feature = "pdf")]
 mod generate;
+#[cfg(feature = "pdf")]
 mod png_io;
+#[cfg(feature = "pdf")]
 mod scan;
 
-#[cfg(test)]
+#[cfg(all(test, feature = "pdf"))]
 mod tests;
 
+#[cfg(feature = "pdf")]
 pub use generate::{DIAMETER_MM, DPI, SEAL_RED, generate};
+#[cfg(feature = "pdf")]
 pub use scan::{MIN_SIDE_PX, from_scan};
 
 /// A seal picture and its display size.
