@@ -175,8 +175,12 @@ async fn check_envelope(
 }
 
 /// SM3 of the committee key of committee `id` (ready, since its tender was
-/// published): of the stored key bytes, without decoding the key set.
+/// published): of the stored key bytes, without decoding the key set; read
+/// once per committee and process (a ready committee's key never changes).
 async fn committee_key_hash(s: &AppState, id: i64) -> Result<sealbid_crypto::Sm3Digest, ApiError> {
+    if let Some(hash) = s.committee_keys.lock().ok().and_then(|m| m.get(&id).copied()) {
+        return Ok(hash);
+    }
     let c = crate::committees::store::get(&s.db, id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("the tender's committee {id} vanished"))?;
@@ -185,7 +189,11 @@ async fn committee_key_hash(s: &AppState, id: i64) -> Result<sealbid_crypto::Sm3
         .as_deref()
         .and_then(|k| hex::decode(k).ok())
         .ok_or_else(|| ApiError::Conflict(format!("committee {id} has not finished its key ceremony")))?;
-    Ok(sealbid_crypto::sm3(&key))
+    let hash = sealbid_crypto::sm3(&key);
+    if let Ok(mut m) = s.committee_keys.lock() {
+        m.insert(id, hash);
+    }
+    Ok(hash)
 }
 
 /// Signs, stamps and stores a checked envelope with its audit event; answers with the receipt.

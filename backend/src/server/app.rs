@@ -45,6 +45,9 @@ pub struct AppState {
     pub ciphertexts: crate::bids::ciphertexts::CiphertextChecker,
     /// Time-stamp serials for bid receipts, reserved in blocks.
     pub receipt_serials: Arc<counters::Reserved>,
+    /// SM3 of each ready committee's key, as intake compares envelopes with
+    /// it (a ready committee's key never changes).
+    pub committee_keys: Arc<std::sync::Mutex<std::collections::HashMap<i64, sealbid_crypto::Sm3Digest>>>,
 }
 
 /// A server started by [`launch`].
@@ -158,6 +161,7 @@ pub async fn prepare(config: Config) -> Result<AppState> {
             std::thread::available_parallelism().map_or(2, usize::from),
         ),
         receipt_serials: Arc::new(counters::Reserved::new(TSA_SERIAL)),
+        committee_keys: Arc::default(),
     };
     if state.config.demo && crate::demo::seed(&state).await? {
         tracing::info!(dir = %state.data_dir.path().join("demo").display(), "demo data created: see README.txt there");
