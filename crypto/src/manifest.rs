@@ -29,7 +29,9 @@ use der::{Decode, Encode, Sequence};
 use sm3::Sm3;
 use time::OffsetDateTime;
 
-use crate::envelope::{TenderId, VERSION, check_len, check_version, from_generalized, tender_field, to_generalized};
+use crate::envelope::{
+    TenderId, VERSION, check_len, check_version, from_generalized, tender_field, to_generalized,
+};
 use crate::pki::Certificate;
 use crate::tsp::{ImprintAlgorithm, Stamped, verify_token};
 use crate::{Error, Purpose, Result, Signature, SignedMessage, Sm3Digest};

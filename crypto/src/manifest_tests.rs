@@ -21,7 +21,8 @@ fn signed(leaves: &[Sm3Digest], stamped_at: OffsetDateTime) -> (Manifest, Certif
         .unwrap();
     let tender = TenderId::parse("T-2026-001").unwrap();
     let info = ManifestInfo::of(&tender, NOW, &[9; 32], leaves).unwrap();
-    let sig = SignedMessage::new(Purpose::DeadlineManifest, &info.body_der().unwrap()).sign(&platform.key).unwrap();
+    let sig =
+        SignedMessage::new(Purpose::DeadlineManifest, &info.body_der().unwrap()).sign(&platform.key).unwrap();
     let imprint = Imprint::of(ImprintAlgorithm::Sm3, &sig.to_der());
     let opts = StampOptions { nonce: None, include_cert: false };
     let token = tsa.stamp(&imprint, Uint::new(&[7]).unwrap(), stamped_at, &opts).unwrap();

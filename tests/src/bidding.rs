@@ -9,11 +9,11 @@ use sealbid_crypto::PublicKey;
 use sealbid_crypto::Uscc;
 use sealbid_crypto::committee::statement::{SignatureEntry, fingerprint_code};
 use sealbid_crypto::committee::{
-    Ack, AckOutcome, Ceremony, CeremonyId, ConfirmedKey, KeyGen, KeyStatement, Part, PartOutcome, PublicKeySet,
-    SecretKeyShare, StatementFile,
+    Ack, AckOutcome, Ceremony, CeremonyId, ConfirmedKey, KeyGen, KeyStatement, Part, PartOutcome,
+    PublicKeySet, SecretKeyShare, StatementFile,
 };
-use sealbid_crypto::opening::{CheckedOpening, OfficialView, OpeningFile, ShareBatch, check_opening};
 use sealbid_crypto::envelope::{Attachment, BidDocument, BidItem, Envelope, PriceFen, TenderId, seal_bid};
+use sealbid_crypto::opening::{CheckedOpening, OfficialView, OpeningFile, ShareBatch, check_opening};
 use sealbid_crypto::pki::{Certificate, Csr, SubjectInfo};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -203,7 +203,12 @@ pub async fn checked_file(
 }
 
 /// Official `index`'s signed batch of shares of every envelope `checked` accepted, made with `share`.
-pub fn share_batch(checked: &CheckedOpening, index: usize, share: &SecretKeyShare, key: &PrivateKey) -> Vec<u8> {
+pub fn share_batch(
+    checked: &CheckedOpening,
+    index: usize,
+    share: &SecretKeyShare,
+    key: &PrivateKey,
+) -> Vec<u8> {
     let entries = checked.shares(share, 0..checked.accepted().len()).unwrap();
     ShareBatch::create(checked.tender(), &checked.committee().public_key(), index, entries, key)
         .unwrap()

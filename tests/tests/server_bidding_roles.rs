@@ -113,7 +113,12 @@ async fn every_bidding_route_for_every_role(engine: Engine) {
         (Method::GET, format!("/api/v1/tenders/{id}/intake"), None, &["member", "centre", "operator"]),
         (Method::GET, format!("/api/v1/tenders/{id}/opening/envelopes"), None, &["member"]),
         (Method::GET, format!("/api/v1/tenders/{id}/manifest"), None, everyone),
-        (Method::GET, format!("/api/v1/tenders/{id}/manifest/proof?envelope={}", "00".repeat(32)), None, everyone),
+        (
+            Method::GET,
+            format!("/api/v1/tenders/{id}/manifest/proof?envelope={}", "00".repeat(32)),
+            None,
+            everyone,
+        ),
         (Method::GET, format!("/api/v1/committees/{c}/statement"), None, everyone),
         (
             Method::POST,

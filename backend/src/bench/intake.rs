@@ -196,7 +196,8 @@ async fn make_committee(db: &Db, tag: &str) -> Result<(ConfirmedKey, i64)> {
     let (pks, _) =
         tokio::task::spawn_blocking(move || crate::demo::run_ceremony(ceremony, &keys, 1)).await??;
     crate::committees::statement::record_confirmed(db, id, &pks, &signers).await?;
-    let confirmed = crate::committees::statement::confirmed(db, id).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let confirmed =
+        crate::committees::statement::confirmed(db, id).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok((confirmed, id))
 }
 

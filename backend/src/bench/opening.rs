@@ -269,7 +269,8 @@ async fn store_tender(s: &AppState, committee: i64, n_items: usize) -> Result<Te
         .collect();
     tenders::insert(&s.db, &t, &items).await?;
     t.version = 1;
-    let (c, _) = crate::committees::ready_key_set(&s.db, committee).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let (c, _) =
+        crate::committees::ready_key_set(&s.db, committee).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     // The announcement as publication signs it: officials check its opening time and key.
     let doc = serde_json::to_string(&serde_json::json!({
         "id": t.id, "version": 1, "items": items, "opens_at": t.opens_at, "deadline": t.deadline,

@@ -12,13 +12,15 @@
 //! ([`StatementFile::confirm`]). A tender can be published only under a
 //! confirmed key.
 
+use axum::Json;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::Json;
 use base64ct::{Base64, Encoding};
 use sealbid_crypto::committee::statement::{SignatureEntry, sign_all};
-use sealbid_crypto::committee::{ConfirmedKey, KeyStatement, PublicKeySet, StatementFile, StatementSignature};
+use sealbid_crypto::committee::{
+    ConfirmedKey, KeyStatement, PublicKeySet, StatementFile, StatementSignature,
+};
 use sealbid_crypto::{PrivateKey, Signature};
 use serde_json::json;
 
@@ -58,12 +60,20 @@ pub async fn file(db: &Db, c: &Committee) -> Result<StatementFile, ApiError> {
 pub async fn confirmed(db: &Db, id: i64) -> Result<ConfirmedKey, ApiError> {
     let c = store::get(db, id).await?.ok_or_else(|| ApiError::BadRequest(format!("no committee {id}")))?;
     let f = file(db, &c).await?;
-    f.confirm().map_err(|e| ApiError::Unprocessable { code: "committee_unconfirmed", message: format!("committee {id}: {e}") })
+    f.confirm().map_err(|e| ApiError::Unprocessable {
+        code: "committee_unconfirmed",
+        message: format!("committee {id}: {e}"),
+    })
 }
 
 /// Records a key set made outside the relay (demo data, benchmarks) with
 /// every official's statement signature: one process plays every official.
-pub async fn record_confirmed(db: &Db, id: i64, pks: &PublicKeySet, keys: &[PrivateKey]) -> anyhow::Result<()> {
+pub async fn record_confirmed(
+    db: &Db,
+    id: i64,
+    pks: &PublicKeySet,
+    keys: &[PrivateKey],
+) -> anyhow::Result<()> {
     super::record_key_set(db, id, pks).await?;
     let c = store::get(db, id).await?.ok_or_else(|| anyhow::anyhow!("committee {id} vanished"))?;
     let st = statement(db, &c).await.map_err(|e| anyhow::anyhow!("{e:?}"))?;
@@ -71,8 +81,16 @@ pub async fn record_confirmed(db: &Db, id: i64, pks: &PublicKeySet, keys: &[Priv
     let sigs = tokio::task::spawn_blocking(move || sign_all(&st, &keys)).await??;
     let at = rfc3339(now());
     for s in sigs {
-        store::add_statement_signature(db, id, c.attempt, s.official as i64, &s.signature.to_der(), "demo", &at)
-            .await?;
+        store::add_statement_signature(
+            db,
+            id,
+            c.attempt,
+            s.official as i64,
+            &s.signature.to_der(),
+            "demo",
+            &at,
+        )
+        .await?;
     }
     Ok(())
 }
@@ -107,16 +125,25 @@ pub(super) async fn sign(
     let st = statement(&s.db, &c).await?;
     let der = Base64::decode_vec(&body.signature)
         .map_err(|_| ApiError::BadRequest("signature: not base64".into()))?;
-    let signature =
-        Signature::from_der(&der).map_err(|e| ApiError::BadRequest(format!("signature: {e}")))?;
-    st.verify(&StatementSignature { official: body.official, signature })
-        .map_err(|_| ApiError::BadRequest("signature: does not verify over this committee's key statement".into()))?;
-    if !store::add_statement_signature(&s.db, c.id, c.attempt, me, &der, &current.user.serial, &rfc3339(now()))
-        .await?
+    let signature = Signature::from_der(&der).map_err(|e| ApiError::BadRequest(format!("signature: {e}")))?;
+    st.verify(&StatementSignature { official: body.official, signature }).map_err(|_| {
+        ApiError::BadRequest("signature: does not verify over this committee's key statement".into())
+    })?;
+    if !store::add_statement_signature(
+        &s.db,
+        c.id,
+        c.attempt,
+        me,
+        &der,
+        &current.user.serial,
+        &rfc3339(now()),
+    )
+    .await?
     {
         return Err(ApiError::Conflict(format!("official {me} has already signed this statement")));
     }
     let details = json!({ "attempt": c.attempt, "official": me });
-    audit::record(&s.db, &current.user.serial, "committee.statement_signed", c.id.to_string(), details).await?;
+    audit::record(&s.db, &current.user.serial, "committee.statement_signed", c.id.to_string(), details)
+        .await?;
     Ok((StatusCode::CREATED, Json(file(&s.db, &c).await?)))
 }

@@ -72,7 +72,8 @@ pub async fn ensure(s: &AppState, t: &Tender) -> Result<(Manifest, Vec<Sm3Digest
     let attested =
         crate::platform::attest(s, Purpose::DeadlineManifest, info.body_der().map_err(anyhow::Error::from)?)
             .await?;
-    let manifest = Manifest::from_parts(info, &attested.signature, attested.timestamp).map_err(anyhow::Error::from)?;
+    let manifest =
+        Manifest::from_parts(info, &attested.signature, attested.timestamp).map_err(anyhow::Error::from)?;
     let der = manifest.encode().map_err(anyhow::Error::from)?;
     if store::insert(&s.db, &t.id, &der, &leaves.concat(), &rfc3339(now())).await? {
         let details = json!({ "count": leaves.len(), "root": hex::encode(manifest.info().root) });

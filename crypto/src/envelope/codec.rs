@@ -26,14 +26,14 @@
 
 use rand_chacha02::ChaCha20Rng;
 use rand_chacha02::rand_core::SeedableRng;
-use threshold_crypto::ff::Field;
-use threshold_crypto::group::{CurveAffine, CurveProjective, EncodedPoint};
-use threshold_crypto::hash_g2;
-use threshold_crypto::pairing::bls12_381::{Fr, G1Affine, G1Compressed};
 use serde::de::IntoDeserializer;
 use serde::de::value::{Error as ValueError, SeqDeserializer};
 use serde::ser::{self, Impossible, Serialize};
 use threshold_crypto::Ciphertext;
+use threshold_crypto::ff::Field;
+use threshold_crypto::group::{CurveAffine, CurveProjective, EncodedPoint};
+use threshold_crypto::hash_g2;
+use threshold_crypto::pairing::bls12_381::{Fr, G1Affine, G1Compressed};
 use zeroize::Zeroizing;
 
 use super::TenderId;
@@ -79,7 +79,11 @@ pub(crate) fn hash_input(v: &[u8], u_compressed: &[u8], label: &[u8]) -> Vec<u8>
 }
 
 /// Encrypts the SM4 key under `pk` with `W` bound to `label` (see the module docs).
-pub(crate) fn encrypt_key(pk: &threshold_crypto::PublicKey, key: &Sm4Key, label: &[u8]) -> Result<Ciphertext> {
+pub(crate) fn encrypt_key(
+    pk: &threshold_crypto::PublicKey,
+    key: &Sm4Key,
+    label: &[u8],
+) -> Result<Ciphertext> {
     let seed = Zeroizing::new(rng::bytes::<32>()?);
     let mut generator = ChaCha20Rng::from_seed(*seed);
     let r = Fr::random(&mut generator);
@@ -155,9 +159,11 @@ pub(crate) fn secret_scalar(share: &threshold_crypto::SecretKeyShare) -> Result<
     threshold_crypto::serde_impl::SerdeSecret(share)
         .serialize(&mut sink)
         .map_err(|e| Error::Encoding(format!("secret key share: {e}")))?;
-    let words: [u64; 4] = sink.words.as_slice().try_into().map_err(|_| {
-        Error::Encoding("a secret key share is not four 64-bit words".into())
-    })?;
+    let words: [u64; 4] = sink
+        .words
+        .as_slice()
+        .try_into()
+        .map_err(|_| Error::Encoding("a secret key share is not four 64-bit words".into()))?;
     Fr::from_repr(FrRepr(words)).map_err(|e| Error::Encoding(format!("secret key share: {e}")))
 }
 

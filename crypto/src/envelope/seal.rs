@@ -7,7 +7,8 @@ use threshold_crypto::{Ciphertext, DecryptionShare, PublicKeySet};
 use zeroize::Zeroizing;
 
 use super::{
-    BidDocument, OpenedBid, OpenedDocument, TenderId, bidder_field, check_len, codec, read_version, tender_field,
+    BidDocument, OpenedBid, OpenedDocument, TenderId, bidder_field, check_len, codec, read_version,
+    tender_field,
 };
 use crate::committee::ConfirmedKey;
 use crate::pki::Certificate;
@@ -112,7 +113,15 @@ pub fn seal_bid(
     let committee_key = *committee.hash();
     let body = body_der(&body_asn1(&tender, &bidder, &committee_key, &key_ciphertext_bytes, &payload)?)?;
     let outer_signature = SignedMessage::new(Purpose::Bid, &body).sign(key)?;
-    Ok(Envelope { tender, bidder, committee_key, key_ciphertext, key_ciphertext_bytes, payload, outer_signature })
+    Ok(Envelope {
+        tender,
+        bidder,
+        committee_key,
+        key_ciphertext,
+        key_ciphertext_bytes,
+        payload,
+        outer_signature,
+    })
 }
 
 fn body_asn1(

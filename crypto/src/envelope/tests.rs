@@ -67,9 +67,13 @@ pub(crate) fn fixture() -> &'static Fixture {
         let a = issue(&root, "Bidder A", Profile::Person, Some(USCC_A));
         let b = issue(&root, "Bidder B", Profile::Person, Some(USCC_B));
         let committee = SecretKeySet::random(2, &mut rand07::rngs::StdRng::seed_from_u64(7));
-        let env =
-            seal_bid(&document(USCC_A, "T-2026-001"), &a.key, &a.cert, &crate::committee::ConfirmedKey::for_tests(&committee.public_keys()))
-                .unwrap();
+        let env = seal_bid(
+            &document(USCC_A, "T-2026-001"),
+            &a.key,
+            &a.cert,
+            &crate::committee::ConfirmedKey::for_tests(&committee.public_keys()),
+        )
+        .unwrap();
         let envelope_der = env.encode().unwrap();
         Fixture { root, a, b, committee, envelope_der }
     })
@@ -188,7 +192,13 @@ fn opening_against_the_known_certificate_matches_the_full_opening() {
 fn sealing_refuses_a_certificate_of_another_key() {
     let f = fixture();
     let doc = document(USCC_A, "T-1");
-    let err = seal_bid(&doc, &f.b.key, &f.a.cert, &crate::committee::ConfirmedKey::for_tests(&f.committee.public_keys())).unwrap_err();
+    let err = seal_bid(
+        &doc,
+        &f.b.key,
+        &f.a.cert,
+        &crate::committee::ConfirmedKey::for_tests(&f.committee.public_keys()),
+    )
+    .unwrap_err();
     assert!(matches!(err, Error::InvalidKey(_)), "{err}");
 }
 
@@ -327,7 +337,10 @@ fn unknown_versions_and_odd_encodings_are_rejected_clearly() {
     // Version 1 (no committee key, unlabelled ciphertext) is refused with what to do.
     der[at + 2] = 1;
     let err = Envelope::parse(&der).unwrap_err().to_string();
-    assert!(err.contains("version 1 envelopes are no longer accepted") && err.contains("seal the bid again"), "{err}");
+    assert!(
+        err.contains("version 1 envelopes are no longer accepted") && err.contains("seal the bid again"),
+        "{err}"
+    );
     let mut trailing = f.envelope_der.clone();
     trailing.push(0);
     assert!(matches!(Envelope::parse(&trailing), Err(Error::Malformed { .. })));

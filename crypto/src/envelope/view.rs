@@ -4,7 +4,9 @@
 use der::{Decode, Encode};
 
 use super::codec::{KEY_CIPHERTEXT_LEN, U_LEN};
-use super::seal::{EnvelopeAsn1, MAX_ENVELOPE_LEN, WHAT, check_envelope_version, committee_key_field, open_expecting};
+use super::seal::{
+    EnvelopeAsn1, MAX_ENVELOPE_LEN, WHAT, check_envelope_version, committee_key_field, open_expecting,
+};
 use super::{OpenedDocument, TenderId, bidder_field, check_len, tender_field};
 use crate::sm4gcm::KEY_LEN;
 use crate::{Error, Result, Signature, Sm3Digest, Uscc, sm3};

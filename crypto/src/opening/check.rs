@@ -124,7 +124,9 @@ impl fmt::Display for Refusal {
             Refusal::ForeignTender(t) => write!(f, "it is an envelope of tender {t}"),
             Refusal::ForeignKey => f.write_str("it is sealed to another committee key"),
             Refusal::BadSignature => f.write_str("the bidder's outer signature does not verify"),
-            Refusal::NotInManifest => f.write_str("it is not in the deadline manifest (added after the deadline?)"),
+            Refusal::NotInManifest => {
+                f.write_str("it is not in the deadline manifest (added after the deadline?)")
+            }
             Refusal::Duplicate => f.write_str("it was served twice"),
             Refusal::InvalidCiphertext => {
                 f.write_str("its key ciphertext is not valid for this tender (another tender's ciphertext?)")
@@ -227,14 +229,16 @@ fn check_announcement(a: &Announcement, view: &OfficialView<'_>) -> Result<(Offs
     let signature = Signature::from_der(&b64(&a.signature, "the announcement signature")?)?;
     SignedMessage::new(Purpose::Tender, a.document.as_bytes())
         .verify(&view.platform_cert.public_key()?, &signature)
-        .map_err(|_| Error::InvalidParameter("the tender announcement's platform signature does not verify".into()))?;
+        .map_err(|_| {
+            Error::InvalidParameter("the tender announcement's platform signature does not verify".into())
+        })?;
     let token = b64(&a.timestamp, "the announcement time stamp")?;
     let stamped = verify_token(&token, Stamped::Data(&signature.to_der()), view.tsa_cert.x509(), None)?;
     if stamped.imprint.algorithm() != ImprintAlgorithm::Sm3 {
         return Err(Error::Timestamp("the announcement's time stamp must use an SM3 imprint".into()));
     }
-    let doc: serde_json::Value = serde_json::from_str(&a.document)
-        .map_err(|e| Error::malformed("tender announcement", e))?;
+    let doc: serde_json::Value =
+        serde_json::from_str(&a.document).map_err(|e| Error::malformed("tender announcement", e))?;
     let field = |name: &str| {
         doc.get(name)
             .and_then(|v| v.as_str())
@@ -270,7 +274,8 @@ pub fn check_opening(file: &OpeningFile, view: &OfficialView<'_>) -> Result<Chec
     let committee = file.statement.confirm()?;
     if committee.public_key() != *view.own_key {
         return Err(Error::InvalidParameter(
-            "the committee key of this opening is not the one in your share file (the key you signed for)".into(),
+            "the committee key of this opening is not the one in your share file (the key you signed for)"
+                .into(),
         ));
     }
     if announced_key != hex::encode(view.own_key.to_bytes()) {
@@ -287,16 +292,15 @@ pub fn check_opening(file: &OpeningFile, view: &OfficialView<'_>) -> Result<Chec
             info.tender
         )));
     }
-    let leaves = file
-        .leaves
-        .iter()
-        .map(|h| {
-            hex::decode(h)
-                .ok()
-                .and_then(|b| Sm3Digest::try_from(b).ok())
-                .ok_or_else(|| Error::malformed("opening file", format!("leaf {h:?} is not 32 bytes of hex")))
-        })
-        .collect::<Result<Vec<_>>>()?;
+    let leaves =
+        file.leaves
+            .iter()
+            .map(|h| {
+                hex::decode(h).ok().and_then(|b| Sm3Digest::try_from(b).ok()).ok_or_else(|| {
+                    Error::malformed("opening file", format!("leaf {h:?} is not 32 bytes of hex"))
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
     manifest.check_leaves(&leaves)?;
     let (accepted, refused) = check_envelopes(file, view.tender, committee.hash(), &leaves)?;
     Ok(CheckedOpening { tender: view.tender.clone(), committee, accepted, refused, opening_at })
@@ -325,8 +329,7 @@ fn check_envelopes(
             Ok(sub) => candidates.push((index, hash, sub)),
         }
     }
-    let missing: Vec<String> =
-        leaves.iter().filter(|l| !seen.contains(*l)).map(hex::encode).collect();
+    let missing: Vec<String> = leaves.iter().filter(|l| !seen.contains(*l)).map(hex::encode).collect();
     if !missing.is_empty() {
         return Err(Error::InvalidParameter(format!(
             "the deadline manifest lists {} envelope(s) the server did not serve as valid: {}; \
@@ -368,8 +371,10 @@ fn check_one(
     if sub.committee_key() != key_hash {
         return Err(Refusal::ForeignKey);
     }
-    let cert_der = Base64::decode_vec(cert_b64).map_err(|_| Refusal::Malformed("certificate not base64".into()))?;
-    let cert = Certificate::from_der(&cert_der).map_err(|e| Refusal::Malformed(format!("certificate: {e}")))?;
+    let cert_der =
+        Base64::decode_vec(cert_b64).map_err(|_| Refusal::Malformed("certificate not base64".into()))?;
+    let cert =
+        Certificate::from_der(&cert_der).map_err(|e| Refusal::Malformed(format!("certificate: {e}")))?;
     let subject = cert.subject_info().map_err(|e| Refusal::Malformed(format!("certificate: {e}")))?;
     if subject.uscc.as_ref() != Some(sub.bidder()) {
         return Err(Refusal::BadSignature);

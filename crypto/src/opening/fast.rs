@@ -202,7 +202,12 @@ pub fn ciphertext_valid(ct: &Ciphertext, label: &[u8]) -> bool {
 /// Whether `share` is official i's share of `ct` labelled `label`: for an
 /// empty label the same result as `pk_share.verify_decryption_share(share,
 /// ct)`, about twice as fast.
-pub fn share_valid(pk_share: &PublicKeyShare, share: &DecryptionShare, ct: &Ciphertext, label: &[u8]) -> bool {
+pub fn share_valid(
+    pk_share: &PublicKeyShare,
+    share: &DecryptionShare,
+    ct: &Ciphertext,
+    label: &[u8],
+) -> bool {
     PreparedCiphertext::new(ct, label).is_ok_and(|p| p.share_is_valid(pk_share, share))
 }
 

@@ -13,7 +13,9 @@ pub mod fast;
 pub mod results;
 
 pub use batch::{MAX_BATCH_ENTRIES, ShareBatch, committee_key_hash, compute_shares, decryption_share};
-pub use check::{Announcement, CheckedOpening, OfficialView, OpeningFile, Refusal, Refused, ServedEnvelope, check_opening};
+pub use check::{
+    Announcement, CheckedOpening, OfficialView, OpeningFile, Refusal, Refused, ServedEnvelope, check_opening,
+};
 pub use combine::combine_key;
 pub(crate) use combine::xor_with_hash;
 pub use fast::{CiphertextCheck, PreparedCiphertext, all_valid, ciphertext_valid, share_valid};

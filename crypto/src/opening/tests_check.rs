@@ -16,12 +16,14 @@ fn shares_of_checked_points_are_threshold_cryptos() {
     let tender = TenderId::parse("T1").unwrap();
     let label = crate::envelope::tender_label(&tender);
     let key = crate::sm4gcm::Sm4Key::generate().unwrap();
-    let cts: Vec<_> = (0..4).map(|_| crate::envelope::codec::encrypt_key(&pk, &key, &label).unwrap()).collect();
+    let cts: Vec<_> =
+        (0..4).map(|_| crate::envelope::codec::encrypt_key(&pk, &key, &label).unwrap()).collect();
     let accepted: Vec<_> = cts
         .iter()
         .enumerate()
         .map(|(i, ct)| {
-            let check = CiphertextCheck::decode(&crate::envelope::codec::encode(ct).unwrap(), &label).unwrap();
+            let check =
+                CiphertextCheck::decode(&crate::envelope::codec::encode(ct).unwrap(), &label).unwrap();
             ([i as u8; 32], *check.u())
         })
         .collect();
@@ -40,5 +42,9 @@ fn shares_of_checked_points_are_threshold_cryptos() {
             assert_eq!(s, &share.decrypt_share_no_verify(ct), "share {i} of {h:?} differs");
         }
     }
-    assert_eq!(checked.shares(&set.secret_key_share(0), 2..9).unwrap_or_default().len(), 0, "out of range gives none");
+    assert_eq!(
+        checked.shares(&set.secret_key_share(0), 2..9).unwrap_or_default().len(),
+        0,
+        "out of range gives none"
+    );
 }

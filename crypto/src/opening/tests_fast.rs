@@ -136,9 +136,11 @@ fn labels_bind_ciphertexts_to_their_tender() {
     let pk0 = pks.public_key_share(0);
     assert!(share_valid(&pk0, &share, &ct, &tender_label(&t1)));
     assert!(!share_valid(&pk0, &share, &ct, &tender_label(&t2)));
-    let checked = CiphertextCheck::decode(&crate::envelope::codec::encode(&ct).unwrap(), &tender_label(&t1)).unwrap();
+    let checked =
+        CiphertextCheck::decode(&crate::envelope::codec::encode(&ct).unwrap(), &tender_label(&t1)).unwrap();
     assert!(checked.is_valid());
-    let foreign = CiphertextCheck::decode(&crate::envelope::codec::encode(&ct).unwrap(), &tender_label(&t2)).unwrap();
+    let foreign =
+        CiphertextCheck::decode(&crate::envelope::codec::encode(&ct).unwrap(), &tender_label(&t2)).unwrap();
     assert!(!foreign.is_valid());
     // Decryption is unchanged by the label: t + 1 shares give the key back.
     let shares: Vec<_> = (0..2).map(|i| (i, set.secret_key_share(i).decrypt_share_no_verify(&ct))).collect();

@@ -11,9 +11,7 @@ use reqwest::StatusCode;
 use sealbid_crypto::committee::statement::encode_key_set;
 use sealbid_crypto::manifest::Manifest;
 use sealbid_crypto::opening::{Refusal, ServedEnvelope};
-use sealbid_tests::bidding::{
-    ceremony_unsigned, checked_file, enrol, get, sign_statement, statement,
-};
+use sealbid_tests::bidding::{ceremony_unsigned, checked_file, enrol, get, sign_statement, statement};
 use sealbid_tests::{Engine, on_both_engines};
 use serde_json::json;
 
@@ -58,7 +56,8 @@ async fn foreign_envelope_is_refused(engine: Engine) {
 
     let mut file = r.opening_file(&t1.id).await;
     let cert = sealbid_crypto::pki::Certificate::from_pem(&r.bidders[1].cert_pem).unwrap();
-    file.envelopes.push(ServedEnvelope { envelope: b64(&foreign.encode().unwrap()), certificate: b64(cert.to_der()) });
+    file.envelopes
+        .push(ServedEnvelope { envelope: b64(&foreign.encode().unwrap()), certificate: b64(cert.to_der()) });
     let own_key = r.keys[0].0.public_key();
     let checked = checked_file(&r.s, &t1.id, &file, &own_key).await.unwrap();
     let accepted: Vec<_> = checked.accepted().iter().map(|(h, _)| *h).collect();
@@ -67,11 +66,18 @@ async fn foreign_envelope_is_refused(engine: Engine) {
     let wrapped_hash = sealbid_crypto::sm3(&wrapped);
     let refused = checked.refused();
     assert_eq!(refused.len(), 2, "{refused:?}");
-    let of = |h| refused.iter().find(|x| x.hash == h).unwrap_or_else(|| panic!("{} not refused", hex::encode(h)));
+    let of =
+        |h| refused.iter().find(|x| x.hash == h).unwrap_or_else(|| panic!("{} not refused", hex::encode(h)));
     assert_eq!(of(foreign_hash).reason, Refusal::ForeignTender(t2.id.clone()));
     assert!(of(foreign_hash).to_string().contains(&hex::encode(foreign_hash)));
     assert_eq!(of(wrapped_hash).reason, Refusal::InvalidCiphertext, "the label binds the ciphertext to T2");
-    assert!(checked.shares(&r.keys[0].1, 0..1).unwrap().iter().all(|(h, _)| *h != foreign_hash && *h != wrapped_hash));
+    assert!(
+        checked
+            .shares(&r.keys[0].1, 0..1)
+            .unwrap()
+            .iter()
+            .all(|(h, _)| *h != foreign_hash && *h != wrapped_hash)
+    );
     r.s.stop().await;
 }
 
@@ -86,7 +92,8 @@ async fn early_opening_is_refused(engine: Engine) {
     let path = format!("/api/v1/tenders/{}/opening/envelopes", t.id);
     let (st, body) = get(&r.s, &path, &r.officials[0].cookie).await;
     assert_eq!(st, StatusCode::CONFLICT, "the honest server refuses before the opening: {body}");
-    r.s.sql_execute(&format!("UPDATE tenders SET opening_at = '2020-01-01T00:00:00Z' WHERE id = '{}'", t.id)).await;
+    r.s.sql_execute(&format!("UPDATE tenders SET opening_at = '2020-01-01T00:00:00Z' WHERE id = '{}'", t.id))
+        .await;
     let mut file = r.opening_file(&t.id).await;
     let own_key = r.keys[0].0.public_key();
     let err = checked_file(&r.s, &t.id, &file, &own_key).await.unwrap_err().to_string();
@@ -106,11 +113,14 @@ async fn swapped_committee_key_is_refused(engine: Engine) {
     let r = Round::new(engine, 1).await;
     let t = r.tender(Duration::from_secs(3600), Duration::ZERO).await;
     let bidder = &r.bidders[0];
-    let operators_set =
-        threshold_crypto::SecretKeySet::random(1, &mut rand07::thread_rng()).public_keys();
+    let operators_set = threshold_crypto::SecretKeySet::random(1, &mut rand07::thread_rng()).public_keys();
     let operators_key = hex::encode(operators_set.public_key().to_bytes());
     // Only the key the tender shows.
-    r.s.sql_execute(&format!("UPDATE committees SET public_key = '{operators_key}' WHERE id = {}", r.committee)).await;
+    r.s.sql_execute(&format!(
+        "UPDATE committees SET public_key = '{operators_key}' WHERE id = {}",
+        r.committee
+    ))
+    .await;
     let (_, shown) = get(&r.s, &format!("/api/v1/tenders/{}", t.id), &bidder.cookie).await;
     assert_eq!(shown["committee_public_key"], json!(operators_key));
     let file = statement(&r.s, r.committee, &bidder.cookie).await;
@@ -118,8 +128,12 @@ async fn swapped_committee_key_is_refused(engine: Engine) {
     assert!(err.contains("do not seal"), "{err}");
     // The key set too: the statement the server rebuilds is no longer the one the officials signed.
     let cbor = encode_key_set(&operators_set).unwrap();
-    r.s.sql_execute(&format!("UPDATE committees SET public_key_set = {} WHERE id = {}", r.blob(&cbor), r.committee))
-        .await;
+    r.s.sql_execute(&format!(
+        "UPDATE committees SET public_key_set = {} WHERE id = {}",
+        r.blob(&cbor),
+        r.committee
+    ))
+    .await;
     let file = statement(&r.s, r.committee, &bidder.cookie).await;
     let err = file.confirm_for_tender(&operators_key).unwrap_err().to_string();
     assert!(err.contains("not signed by every official") && err.contains("official(s) 0, 1, 2"), "{err}");
@@ -139,8 +153,10 @@ async fn unconfirmed_official_is_refused(engine: Engine) {
     roster.push(enrol(&r.s, &r.op, "official", "冒名 委员", 50, "regulator").await);
     let committee = create_committee(&r.s, &r.centre, &roster).await;
     let keys = ceremony_unsigned(&r.s, committee, &roster).await;
-    let heard: Vec<String> =
-        roster[..3].iter().map(|o| sealbid_crypto::committee::statement::fingerprint_code(&o.key.public_key())).collect();
+    let heard: Vec<String> = roster[..3]
+        .iter()
+        .map(|o| sealbid_crypto::committee::statement::fingerprint_code(&o.key.public_key()))
+        .collect();
     let file = statement(&r.s, committee, &roster[0].cookie).await;
     let st = file.statement().unwrap();
     for (i, official) in roster[..3].iter().enumerate() {
@@ -204,19 +220,23 @@ async fn dropped_envelope_is_detected(engine: Engine) {
     let kept = r.bid(&t, 0, 900).await;
     let dropped = r.bid(&t, 1, 800).await;
     let dropped_hex = hex::encode(dropped.hash().unwrap());
-    r.s.sql_execute(&format!("UPDATE bids SET status = 'withdrawn' WHERE envelope_hash = '{dropped_hex}'")).await;
+    r.s.sql_execute(&format!("UPDATE bids SET status = 'withdrawn' WHERE envelope_hash = '{dropped_hex}'"))
+        .await;
     r.wait_past(t.deadline).await;
     let bidder = &r.bidders[1];
     let (st, body) =
-        get(&r.s, &format!("/api/v1/tenders/{}/manifest/proof?envelope={dropped_hex}", t.id), &bidder.cookie).await;
+        get(&r.s, &format!("/api/v1/tenders/{}/manifest/proof?envelope={dropped_hex}", t.id), &bidder.cookie)
+            .await;
     assert_eq!(st, StatusCode::NOT_FOUND, "{body}");
     assert!(body["message"].as_str().unwrap().contains(&dropped_hex), "{body}");
     // A server that answers with another leaf's proof is caught by the bidder's own check.
     let kept_hex = hex::encode(kept.hash().unwrap());
     let (st, proof) =
-        get(&r.s, &format!("/api/v1/tenders/{}/manifest/proof?envelope={kept_hex}", t.id), &bidder.cookie).await;
+        get(&r.s, &format!("/api/v1/tenders/{}/manifest/proof?envelope={kept_hex}", t.id), &bidder.cookie)
+            .await;
     assert_eq!(st, StatusCode::OK, "{proof}");
-    let manifest = Manifest::parse(&Base64::decode_vec(proof["manifest"].as_str().unwrap()).unwrap()).unwrap();
+    let manifest =
+        Manifest::parse(&Base64::decode_vec(proof["manifest"].as_str().unwrap()).unwrap()).unwrap();
     let platform = sealbid_tests::bidding::published_cert(&r.s, "/pki/platform").await;
     let tsa = sealbid_tests::bidding::published_cert(&r.s, "/pki/tsa").await;
     manifest.verify(&platform, &tsa).unwrap();
@@ -226,7 +246,8 @@ async fn dropped_envelope_is_detected(engine: Engine) {
     let err = manifest.verify_inclusion(&dropped.hash().unwrap(), index, &path).unwrap_err().to_string();
     assert!(err.contains(&dropped_hex) && err.contains("is not leaf"), "{err}");
     // The officials, served the dropped envelope as active again, refuse it as not in the manifest.
-    r.s.sql_execute(&format!("UPDATE bids SET status = 'active' WHERE envelope_hash = '{dropped_hex}'")).await;
+    r.s.sql_execute(&format!("UPDATE bids SET status = 'active' WHERE envelope_hash = '{dropped_hex}'"))
+        .await;
     let file = r.opening_file(&t.id).await;
     let checked = checked_file(&r.s, &t.id, &file, &r.keys[0].0.public_key()).await.unwrap();
     assert_eq!(checked.refused().len(), 1);

@@ -57,7 +57,12 @@ impl Round {
 
     /// Publishes a one-item tender of `committee` with the deadline `deadline_in`
     /// from now and the opening `opening_after` the deadline.
-    pub async fn tender_of(&self, committee: i64, deadline_in: Duration, opening_after: Duration) -> (StatusCode, Value) {
+    pub async fn tender_of(
+        &self,
+        committee: i64,
+        deadline_in: Duration,
+        opening_after: Duration,
+    ) -> (StatusCode, Value) {
         let now = OffsetDateTime::now_utc();
         let deadline = now + deadline_in;
         let t = |x: OffsetDateTime| x.format(&Rfc3339).unwrap();
@@ -85,9 +90,13 @@ impl Round {
     pub async fn bid(&self, t: &Tender, b: usize, fen: u64) -> Envelope {
         let bidder = &self.bidders[b];
         let env = seal(&quote(&t.id, bidder, &[(1, fen)], "报价"), bidder, &t.key);
-        let (st, body) =
-            post_bytes(&self.s, &format!("/api/v1/tenders/{}/bids", t.id), env.encode().unwrap(), &bidder.cookie)
-                .await;
+        let (st, body) = post_bytes(
+            &self.s,
+            &format!("/api/v1/tenders/{}/bids", t.id),
+            env.encode().unwrap(),
+            &bidder.cookie,
+        )
+        .await;
         assert_eq!(st, StatusCode::CREATED, "{body}");
         env
     }
@@ -101,7 +110,8 @@ impl Round {
     /// The opening file as the server serves it to official 0.
     pub async fn opening_file(&self, tender: &str) -> OpeningFile {
         let (st, body) =
-            get(&self.s, &format!("/api/v1/tenders/{tender}/opening/envelopes"), &self.officials[0].cookie).await;
+            get(&self.s, &format!("/api/v1/tenders/{tender}/opening/envelopes"), &self.officials[0].cookie)
+                .await;
         assert_eq!(st, StatusCode::OK, "{body}");
         serde_json::from_value(body).unwrap()
     }
