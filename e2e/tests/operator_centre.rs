@@ -215,7 +215,9 @@ async fn applicant_operator_and_centre_pages_work_end_to_end() {
     b.click("#nav-op-stats").await;
     let bars = b.wait("#st-by-system g.bar[data-label='投标签名']").await;
     assert_eq!(bars.attr("data-count").await.unwrap().as_deref(), Some("1"), "the one bid is counted");
-    assert!(b.text("#st-rows").await.contains("张投标"), "the bidder is named");
+    // Who bid stays hidden until the tender's results are published: the bid is
+    // counted, but no row names the bidder.
+    assert!(!b.text("#st-rows").await.contains("张投标"), "the bidder is named before the results");
     assert_eq!(b.text("#st-total").await, "签名总数： 1");
     b.screenshot("ops-09-operator-stats").await;
 

@@ -7,10 +7,11 @@ use reqwest::StatusCode;
 use sealbid_crypto::PrivateKey;
 use sealbid_crypto::PublicKey;
 use sealbid_crypto::Uscc;
+use sealbid_crypto::committee::replay::{CeremonyFile, ceremony_of};
 use sealbid_crypto::committee::statement::{SignatureEntry, fingerprint_code};
 use sealbid_crypto::committee::{
-    Ack, AckOutcome, Ceremony, CeremonyId, ConfirmedKey, KeyGen, KeyStatement, Part, PartOutcome,
-    PublicKeySet, SecretKeyShare, StatementFile,
+    Ack, AckOutcome, CeremonyId, ConfirmedKey, KeyGen, KeyStatement, Part, PartOutcome, PublicKeySet,
+    SecretKeyShare, StatementFile,
 };
 use sealbid_crypto::envelope::{Attachment, BidDocument, BidItem, Envelope, PriceFen, TenderId, seal_bid};
 use sealbid_crypto::opening::{CheckedOpening, OfficialView, OpeningFile, ShareBatch, check_opening};
@@ -127,18 +128,9 @@ pub async fn sign_statement(
 ) -> (StatusCode, Value) {
     let (st, file) = get(s, &format!("/api/v1/committees/{committee}/ceremony"), &officials[i].cookie).await;
     assert_eq!(st, StatusCode::OK, "{file}");
-    let keys: Vec<PublicKey> = file["officials"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| PublicKey::from_sec1(&hex::decode(k.as_str().unwrap()).unwrap()).unwrap())
-        .collect();
-    let codes: Vec<String> = keys.iter().map(fingerprint_code).collect();
-    let id = CeremonyId {
-        committee: file["committee"].as_str().unwrap().into(),
-        attempt: file["attempt"].as_u64().unwrap() as u32,
-    };
-    let ceremony = Ceremony::new(id, keys, file["threshold"].as_u64().unwrap() as usize).unwrap();
+    let file: CeremonyFile = serde_json::from_value(file).unwrap();
+    let ceremony = ceremony_of(&file).unwrap();
+    let codes: Vec<String> = ceremony.officials().iter().map(fingerprint_code).collect();
     let statement = KeyStatement::new(&ceremony, own_key_set).unwrap();
     let sig = statement.sign_checked(&officials[i].key, &codes, own_key_set).unwrap();
     let body = serde_json::to_value(SignatureEntry::of(&sig)).unwrap();
