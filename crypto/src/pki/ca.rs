@@ -80,6 +80,23 @@ impl Issuer {
         Ok(Self { cert, key })
     }
 
+    /// This CA's key identifier: its certificate's subjectKeyIdentifier, or
+    /// (for a certificate without one) the RFC 5280 §4.2.1.2 method 1 hash of
+    /// its public key. Certificates and CRLs it signs name it as their
+    /// authorityKeyIdentifier (§4.2.1.1, §5.2.1).
+    pub(crate) fn key_identifier(&self) -> Result<Vec<u8>> {
+        if let Some(ski) = self.cert.subject_key_identifier()? {
+            return Ok(ski);
+        }
+        let spki = self.cert.x509().tbs_certificate().subject_public_key_info();
+        Ok(x509_cert::ext::pkix::SubjectKeyIdentifier::try_from(der::referenced::OwnedToRef::owned_to_ref(
+            spki,
+        ))?
+        .0
+        .as_bytes()
+        .to_vec())
+    }
+
     /// Creates a self-signed root CA ([`Profile::RootCa`]).
     pub fn new_root(
         key: PrivateKey,
@@ -133,18 +150,7 @@ impl Issuer {
         }
         profile.check_subject(subject)?;
         self.check_can_issue(profile, &validity)?;
-        let issuer_ski = match self.cert.subject_key_identifier()? {
-            Some(ski) => ski,
-            None => {
-                let spki = self.cert.x509().tbs_certificate().subject_public_key_info();
-                x509_cert::ext::pkix::SubjectKeyIdentifier::try_from(
-                    der::referenced::OwnedToRef::owned_to_ref(spki),
-                )?
-                .0
-                .as_bytes()
-                .to_vec()
-            }
-        };
+        let issuer_ski = self.key_identifier()?;
         let spki = spki_of(public_key)?;
         let extensions = profile.extensions(&spki, Some(&issuer_ski), Some(crl_url))?;
         let issuer = self.cert.x509().tbs_certificate().subject().clone();

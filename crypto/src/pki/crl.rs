@@ -14,17 +14,17 @@ use std::fmt;
 use std::str::FromStr;
 
 use der::Encode;
-use der::asn1::OctetString;
+use der::asn1::{BitString, OctetString};
+use spki::DynSignatureAlgorithmIdentifier;
 use time::OffsetDateTime;
-use x509_cert::builder::CrlBuilder;
-use x509_cert::crl::{CertificateList, RevokedCert};
-use x509_cert::ext::Extension;
-use x509_cert::ext::pkix::{CrlNumber, CrlReason};
+use x509_cert::crl::{CertificateList, RevokedCert, TbsCertList};
+use x509_cert::ext::pkix::{AuthorityKeyIdentifier, CrlNumber, CrlReason};
+use x509_cert::ext::{Extension, Extensions, ToExtension};
 use x509_cert::serial_number::SerialNumber;
 
 use super::{
-    CertSerial, Certificate, Issuer, decode_canonical, from_x509_time, sign_builder, split_signed,
-    to_x509_time, verify_signed,
+    CertSerial, Certificate, Issuer, decode_canonical, from_x509_time, split_signed, to_x509_time,
+    verify_signed,
 };
 use crate::error::CertError;
 use crate::{Error, Result};
@@ -164,15 +164,42 @@ impl Issuer {
             }
             .into());
         }
-        let number = CrlNumber::try_from(crl_number)?;
-        let mut builder =
-            CrlBuilder::new_with_this_update(self.certificate().x509(), number, to_x509_time(this_update)?)?
-                .with_next_update(Some(to_x509_time(next_update)?));
-        if !revoked.is_empty() {
-            let entries = revoked.iter().map(entry_to_x509).collect::<Result<Vec<_>>>()?;
-            builder = builder.with_certificates(entries.into_iter());
-        }
-        let list = sign_builder(builder, self.key())?;
+        // Built here rather than with x509-cert's `CrlBuilder`, which copies the
+        // issuer certificate's own authorityKeyIdentifier (its parent's key id)
+        // into the CRL: §5.2.1 wants the key id of the key that signs the CRL,
+        // and OpenSSL matches CRLs to certificates by it.
+        let issuer = self.certificate().x509().tbs_certificate().subject().clone();
+        let mut extensions = Extensions::new();
+        extensions.push(CrlNumber::try_from(crl_number)?.to_extension(&issuer, &extensions)?);
+        let aki = AuthorityKeyIdentifier {
+            key_identifier: Some(OctetString::new(self.key_identifier()?)?),
+            ..Default::default()
+        };
+        extensions.push(aki.to_extension(&issuer, &extensions)?);
+        let revoked_certificates = match revoked {
+            [] => None,
+            entries => Some(entries.iter().map(entry_to_x509).collect::<Result<Vec<_>>>()?),
+        };
+        let signature = self
+            .key()
+            .signing_key()?
+            .signature_algorithm_identifier()
+            .map_err(|e| Error::Encoding(e.to_string()))?;
+        let tbs_cert_list = TbsCertList {
+            version: x509_cert::Version::V2,
+            signature: signature.clone(),
+            issuer,
+            this_update: to_x509_time(this_update)?,
+            next_update: Some(to_x509_time(next_update)?),
+            revoked_certificates,
+            crl_extensions: Some(extensions),
+        };
+        let signed = self.key().sign_raw(&tbs_cert_list.to_der()?)?;
+        let list = CertificateList {
+            tbs_cert_list,
+            signature_algorithm: signature,
+            signature: BitString::from_bytes(&signed.to_der())?,
+        };
         Crl::from_der(&list.to_der()?)
     }
 }

@@ -275,6 +275,30 @@ fn crl_round_trip_and_revocation() {
     assert!(matches!(e, CertError::Crl { .. }), "{e}");
 }
 
+/// RFC 5280 §5.2.1: a CRL names the key that signed it, not its signer's parent
+/// (x509-cert's `CrlBuilder` copies the issuer certificate's own AKI).
+#[test]
+fn crl_names_its_signers_key() {
+    use x509_cert::ext::pkix::AuthorityKeyIdentifier;
+    let p = pki();
+    for ca in [&p.ica, &p.root] {
+        let crl = ca.issue_crl(1, T0, datetime!(2027-01-01 00:00 UTC), &[]).unwrap();
+        let aki = crl
+            .x509()
+            .tbs_cert_list
+            .crl_extensions
+            .iter()
+            .flatten()
+            .find(|e| e.extn_id == const_oid::db::rfc5280::ID_CE_AUTHORITY_KEY_IDENTIFIER)
+            .map(|e| AuthorityKeyIdentifier::from_der(e.extn_value.as_bytes()).unwrap())
+            .expect("the CRL carries an authority key identifier");
+        let ski = ca.certificate().subject_key_identifier().unwrap().expect("the CA has an SKI");
+        assert_eq!(aki.key_identifier.map(|k| k.as_bytes().to_vec()), Some(ski));
+    }
+    let ica_ski = p.ica.certificate().subject_key_identifier().unwrap();
+    assert_ne!(ica_ski, p.root.certificate().subject_key_identifier().unwrap());
+}
+
 #[test]
 fn forged_crl_is_rejected() {
     let p = pki();
