@@ -148,6 +148,16 @@ fn openssl_accepts_our_csr() {
     assert!(out.contains("CN=张三") && out.contains("title=bidder"), "{out}");
 }
 
+/// The key identifier OpenSSL prints on the line after `heading` (`keyid:` dropped).
+fn key_id_after(text: &str, heading: &str) -> String {
+    let mut lines = text.lines().skip_while(|l| !l.contains(heading));
+    lines.next();
+    let id = lines.next().unwrap_or_else(|| panic!("no {heading:?} in\n{text}")).trim();
+    let id = id.strip_prefix("keyid:").unwrap_or(id).to_owned();
+    assert!(id.len() >= 20 && id.contains(':'), "{heading:?} is not a key id: {id:?}");
+    id
+}
+
 #[test]
 fn openssl_checks_our_crl() {
     let dir = tempfile::tempdir().unwrap();
@@ -179,6 +189,13 @@ fn openssl_checks_our_crl() {
         assert!(out.contains(expected), "missing {expected:?} in\n{out}");
     }
     assert!(!out.contains(&good.serial().unwrap().to_string()), "{out}");
+    // RFC 5280 §5.2.1: the CRL's authority key identifier is its signer's key id, the issuing
+    // CA's subject key identifier as OpenSSL reads both (not the root's, which the issuing CA's
+    // own certificate carries as its AKI).
+    let crl_keyid = key_id_after(&out, "X509v3 Authority Key Identifier:");
+    let issuing = openssl_ok(d, &["x509", "-in", "issuing.pem", "-noout", "-text"]);
+    assert_eq!(crl_keyid, key_id_after(&issuing, "X509v3 Subject Key Identifier:"), "{out}\n{issuing}");
+    assert_ne!(crl_keyid, key_id_after(&issuing, "X509v3 Authority Key Identifier:"), "the root's key id");
     // The CRL signature, checked by OpenSSL over the exact tbsCertList bytes with the issuing CA's key:
     assert!(pkeyutl_verifies(d, "crl.der", "issuing.pem", true));
     assert!(!pkeyutl_verifies(d, "crl.der", "issuing.pem", false));

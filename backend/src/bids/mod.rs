@@ -136,7 +136,7 @@ async fn check_envelope(
     }
     let (tender, uscc, key) = (t.id.clone(), b.uscc.clone(), b.key.clone());
     let committee_key = committee_key_hash(s, t.committee_id).await?;
-    let (sub, bytes) = tokio::task::spawn_blocking(move || {
+    let (sub, bytes, check) = tokio::task::spawn_blocking(move || {
         let sub = Submission::parse(&bytes).map_err(|e| ApiError::BadRequest(format!("envelope: {e}")))?;
         if sub.tender().as_str() != tender {
             return Err(ApiError::BadRequest(format!(
@@ -162,11 +162,13 @@ async fn check_envelope(
                 "the envelope's signature does not verify under your certificate: {e}"
             ))
         })?;
-        Ok((sub, bytes))
+        sub.verify_key_proof().map_err(|e| ApiError::BadRequest(format!("envelope: {e}")))?;
+        let check = sub.ciphertext_check().map_err(|e| ApiError::BadRequest(format!("envelope: {e}")))?;
+        Ok((sub, bytes, check))
     })
     .await
     .map_err(anyhow::Error::from)??;
-    if !s.ciphertexts.is_valid(sub.ciphertext().clone()).await? {
+    if !s.ciphertexts.is_valid(check).await? {
         return Err(ApiError::BadRequest(
             "envelope: the key ciphertext is not a valid threshold ciphertext".into(),
         ));

@@ -51,9 +51,6 @@ const INFINITY_FLAG: u8 = 0x40;
 
 const WHAT: &str = "key ciphertext";
 
-/// Encrypts `key` under the committee's public key with a ChaCha20 generator
-/// seeded from the system generator ([`crate::rng`]); the seed is zeroized
-/// and the generator dropped as soon as the ciphertext exists.
 /// Prefix of every [`tender_label`].
 const LABEL_PREFIX: &[u8] = b"sealbid/key-label/v2\0";
 
@@ -78,12 +75,36 @@ pub(crate) fn hash_input(v: &[u8], u_compressed: &[u8], label: &[u8]) -> Vec<u8>
     msg
 }
 
-/// Encrypts the SM4 key under `pk` with `W` bound to `label` (see the module docs).
+/// Encrypts the SM4 key under `pk` with `W` bound to `label` (see the module
+/// docs), without the proof: for tests of the ciphertext alone.
+#[cfg(test)]
 pub(crate) fn encrypt_key(
     pk: &threshold_crypto::PublicKey,
     key: &Sm4Key,
     label: &[u8],
 ) -> Result<Ciphertext> {
+    Ok(encrypt_with_r(pk, key, label)?.0)
+}
+
+/// As [`encrypt_key`], with the proof of knowledge of `r` bound to `label` and
+/// `committee_key` ([`super::proof`]) that envelope format 3 carries.
+pub(crate) fn encrypt_key_proved(
+    pk: &threshold_crypto::PublicKey,
+    key: &Sm4Key,
+    label: &[u8],
+    committee_key: &crate::Sm3Digest,
+) -> Result<(Ciphertext, [u8; KEY_CIPHERTEXT_LEN], [u8; super::proof::KEY_PROOF_LEN])> {
+    let (ct, r) = encrypt_with_r(pk, key, label)?;
+    let bytes: [u8; KEY_CIPHERTEXT_LEN] =
+        encode(&ct)?.try_into().map_err(|_| Error::Encoding("the key ciphertext is not 160 bytes".into()))?;
+    let proof = super::proof::prove(&r, &bytes, &super::proof::ProofContext { label, committee_key })?;
+    Ok((ct, bytes, proof))
+}
+
+/// The ciphertext and its randomness `r` (`U = r·g1`), made with a ChaCha20
+/// generator seeded from the system generator ([`crate::rng`]); the seed is
+/// zeroized and the generator dropped as soon as the ciphertext exists.
+fn encrypt_with_r(pk: &threshold_crypto::PublicKey, key: &Sm4Key, label: &[u8]) -> Result<(Ciphertext, Fr)> {
     let seed = Zeroizing::new(rng::bytes::<32>()?);
     let mut generator = ChaCha20Rng::from_seed(*seed);
     let r = Fr::random(&mut generator);
@@ -95,8 +116,9 @@ pub(crate) fn encrypt_key(
         .map_err(|e| Error::InvalidKey(format!("the committee key is not a valid G1 point: {e}")))?;
     let v = crate::opening::xor_with_hash(&pk_point.mul(r), key.as_bytes());
     let w = hash_g2(hash_input(&v, u.as_ref(), label)).into_affine().mul(r).into_affine().into_compressed();
-    from_serde_parts(vec![u.as_ref().to_vec(), v.to_vec(), w.as_ref().to_vec()])
-        .ok_or_else(|| Error::Encoding("the labelled ciphertext does not decode".into()))
+    let ct = from_serde_parts(vec![u.as_ref().to_vec(), v.to_vec(), w.as_ref().to_vec()])
+        .ok_or_else(|| Error::Encoding("the labelled ciphertext does not decode".into()))?;
+    Ok((ct, r))
 }
 
 /// The 160-byte encoding of a ciphertext of a 16-byte message.

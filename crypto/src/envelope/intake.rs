@@ -1,6 +1,7 @@
-//! An envelope as intake checks it: parsed once, every check the server can
-//! make without reading the bid, and the costly pairing check left to the
-//! caller so concurrent submissions can share it ([`crate::opening::fast::all_valid`]).
+//! An envelope as intake and the officials check it: parsed once, every
+//! check that needs no key, the key ciphertext's proof ([`super::proof`]),
+//! and the costly pairing check prepared on demand so concurrent submissions
+//! can share it ([`crate::opening::fast::all_valid`]).
 
 use super::view::{Parts, parse_parts};
 use super::{SealedView, TenderId};
@@ -12,30 +13,31 @@ use crate::{PublicKey, Result, Sm3Digest, Uscc};
 #[path = "tests_intake.rs"]
 mod tests;
 
-/// A submitted envelope, parsed with the checks of [`super::Envelope::parse`]
-/// (size, version, canonical DER, tender id, bidder code, the key
-/// ciphertext's points strictly decoded) but decoding each curve point once.
+/// A submitted envelope, parsed with the structural checks of
+/// [`super::Envelope::parse`] (size, version, canonical DER, tender id,
+/// bidder code, field lengths) but no curve point decoded yet.
 ///
-/// The server then checks [`Self::verify_outer`] under the bidder's
-/// certificate and [`Self::ciphertext`] with [`CiphertextCheck::is_valid`]
-/// or, batched with other submissions, [`crate::opening::fast::all_valid`]:
-/// together the same verdicts as [`super::Envelope::verify_outer`] and
-/// [`super::Envelope::check_ciphertext`].
+/// Intake then checks [`Self::verify_outer`] under the bidder's certificate,
+/// [`Self::verify_key_proof`], and [`Self::ciphertext_check`] with
+/// [`CiphertextCheck::is_valid`] or, batched with other submissions,
+/// [`crate::opening::fast::all_valid`]: together the verdicts of
+/// [`super::Envelope::parse`], [`super::Envelope::verify_outer`],
+/// [`super::Envelope::check_key_proof`] and [`super::Envelope::check_ciphertext`].
+/// An official's client needs only the signature and the proof.
 #[derive(Debug)]
 pub struct Submission {
     view: SealedView,
     body_der: Vec<u8>,
     outer_signature: crate::Signature,
     key_ciphertext: [u8; super::KEY_CIPHERTEXT_LEN],
-    check: CiphertextCheck,
+    key_proof: [u8; super::KEY_PROOF_LEN],
 }
 
 impl Submission {
-    /// Parses `der` and decodes its key ciphertext (computing `H(U, V)`).
+    /// Parses `der` without decoding the key ciphertext's points.
     pub fn parse(der: &[u8]) -> Result<Self> {
-        let Parts { view, body_der, outer_signature, key_ciphertext } = parse_parts(der)?;
-        let check = CiphertextCheck::decode(&key_ciphertext, &super::tender_label(view.tender()))?;
-        Ok(Self { view, body_der, outer_signature, key_ciphertext, check })
+        let Parts { view, body_der, outer_signature, key_ciphertext, key_proof } = parse_parts(der)?;
+        Ok(Self { view, body_der, outer_signature, key_ciphertext, key_proof })
     }
 
     /// The tender named in the header.
@@ -70,8 +72,19 @@ impl Submission {
         SignedMessage::new(Purpose::Bid, &self.body_der).verify(bidder_key, &self.outer_signature)
     }
 
-    /// The key ciphertext, ready for its pairing check.
-    pub fn ciphertext(&self) -> &CiphertextCheck {
-        &self.check
+    /// Checks the proof that the bidder made the key ciphertext for the
+    /// header's tender and committee key, and returns U, decoded and checked
+    /// in the prime-order subgroup, as `threshold_crypto`'s point (what an
+    /// official's share is computed on).
+    pub fn verify_key_proof(&self) -> Result<threshold_crypto::pairing::bls12_381::G1Affine> {
+        let label = super::tender_label(self.tender());
+        let ctx = super::proof::ProofContext { label: &label, committee_key: self.committee_key() };
+        super::proof::to_pairing_g1(&super::proof::verify(&self.key_ciphertext, &self.key_proof, &ctx)?)
+    }
+
+    /// Decodes the key ciphertext strictly (U and W valid subgroup points,
+    /// canonical) and computes `H(U, V, label)`, ready for its pairing check.
+    pub fn ciphertext_check(&self) -> Result<CiphertextCheck> {
+        CiphertextCheck::decode(&self.key_ciphertext, &super::tender_label(self.tender()))
     }
 }

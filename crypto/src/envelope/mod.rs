@@ -1,4 +1,4 @@
-//! Sealed bid envelopes (format version 2), replace/withdraw requests and receipts.
+//! Sealed bid envelopes (format version 3), replace/withdraw requests and receipts.
 //!
 //! One implementation for the browser, the CLI and the server. Every
 //! structure is DER (X.690 §10): the rest of the crate is ASN.1, DER has
@@ -36,13 +36,15 @@
 //!     body EnvelopeBody,
 //!     outerSignature OCTET STRING }         -- SM2 DER, Purpose::Bid over DER(body)
 //! EnvelopeBody ::= SEQUENCE {
-//!     version        INTEGER (2),           -- version 1 (no committee key, unlabelled) is refused
+//!     version        INTEGER (3),           -- 1 (no committee key, unlabelled) and 2 (no proof) are refused
 //!     tenderId       UTF8String,
 //!     bidder         UTF8String,
 //!     committeeKey   OCTET STRING (SIZE (32)),  -- SM3 of the confirmed committee key sealed to
 //!     keyCiphertext  OCTET STRING (SIZE (160)),  -- threshold_crypto Ciphertext (U, V, W):
 //!                    -- U compressed G1 (48) ‖ V = SM4 key ⊕ H(pkʳ) (16) ‖ W compressed G2 (96),
 //!                    -- W = r·hash_g2(V ‖ U ‖ tender_label(tenderId)) (codec.rs: labelled)
+//!     keyProof       OCTET STRING (SIZE (48)),  -- c (16) ‖ s (32): Schnorr proof of knowledge of r,
+//!                    -- U = r·g1, bound to label, committeeKey, U, V, W (proof.rs)
 //!     payload        OCTET STRING }         -- sm4gcm::seal: nonce (12) ‖ ciphertext ‖ tag (16)
 //!
 //! BidRequest ::= SEQUENCE {                 -- replace or withdraw (request.rs)
@@ -71,6 +73,7 @@
 //! | not DER, non-canonical, out of range, duplicate or unsorted items, unknown version | [`Error::Malformed`] naming the structure |
 //! | outer signature ([`Envelope::verify_outer`]) | [`Error::BadSignature`] |
 //! | `threshold_crypto` ciphertext invalid ([`Envelope::check_ciphertext`]) | [`Error::InvalidKey`] |
+//! | key ciphertext proof fails ([`Envelope::check_key_proof`]) | [`Error::InvalidKey`] |
 //! | fewer than t+1 or duplicate shares ([`Envelope::open_with_shares`]) | [`Error::InvalidParameter`] |
 //! | wrong key or shares, payload swapped between envelopes (AAD), payload tampered | [`Error::DecryptionFailed`] |
 //! | inner document names another tender or bidder than the header | [`Error::Malformed`] (`bid envelope binding`) |
@@ -88,6 +91,7 @@ pub(crate) mod codec;
 mod document;
 mod intake;
 mod opened;
+pub mod proof;
 mod receipt;
 mod request;
 pub(crate) mod seal;
@@ -106,6 +110,7 @@ pub use document::{
 };
 pub use intake::Submission;
 pub use opened::{OpenedBid, OpenedDocument};
+pub use proof::KEY_PROOF_LEN;
 pub use receipt::{MAX_STAMP_SKEW, Receipt, ReceiptInfo};
 pub use request::{BidAction, BidRequest};
 pub use seal::{ENVELOPE_VERSION, Envelope, MAX_ENVELOPE_LEN, seal_bid};

@@ -6,6 +6,7 @@ use der::{Decode, Encode, Sequence};
 use threshold_crypto::{Ciphertext, DecryptionShare, PublicKeySet};
 use zeroize::Zeroizing;
 
+use super::proof::KEY_PROOF_LEN;
 use super::{
     BidDocument, OpenedBid, OpenedDocument, TenderId, bidder_field, check_len, codec, read_version,
     tender_field,
@@ -24,7 +25,7 @@ pub(super) const PAYLOAD: &str = "bid payload";
 const BINDING: &str = "bid envelope binding";
 const AAD_LABEL: &str = "sealbid/bid-payload";
 /// The envelope format this code writes and the only one it reads.
-pub const ENVELOPE_VERSION: u64 = 2;
+pub const ENVELOPE_VERSION: u64 = 3;
 /// Largest encoded envelope accepted: the largest document plus room for the rest.
 pub const MAX_ENVELOPE_LEN: usize = super::document::MAX_DOCUMENT_LEN + (64 << 10);
 
@@ -35,6 +36,7 @@ pub(super) struct BodyAsn1 {
     pub(super) bidder: String,
     pub(super) committee_key: OctetString,
     pub(super) key_ciphertext: OctetString,
+    pub(super) key_proof: OctetString,
     pub(super) payload: OctetString,
 }
 
@@ -69,6 +71,7 @@ pub struct Envelope {
     committee_key: Sm3Digest,
     key_ciphertext: Ciphertext,
     key_ciphertext_bytes: Vec<u8>,
+    key_proof: [u8; KEY_PROOF_LEN],
     payload: Vec<u8>,
     outer_signature: Signature,
 }
@@ -78,7 +81,8 @@ pub struct Envelope {
 /// associated data binds version, tender and bidder, encrypts that key under
 /// `committee` labelled with the tender ([`super::tender_label`]), and signs
 /// the envelope body (outer, [`Purpose::Bid`]), which names the committee
-/// key's hash.
+/// key's hash and carries the proof that the bidder made the key ciphertext
+/// ([`super::proof`]).
 ///
 /// The key must be a [`ConfirmedKey`]: one every official on its roster
 /// signed for ([`crate::committee::StatementFile::confirm`]), so no client
@@ -107,11 +111,13 @@ pub fn seal_bid(
     let sm4_key = Sm4Key::generate()?;
     let payload = sm4gcm::seal(&sm4_key, &aad(document.tender(), document.bidder())?, &plaintext)?;
     let label = super::tender_label(document.tender());
-    let key_ciphertext = codec::encrypt_key(&committee.public_key(), &sm4_key, &label)?;
-    let key_ciphertext_bytes = codec::encode(&key_ciphertext)?;
-    let (tender, bidder) = (document.tender().clone(), document.bidder().clone());
     let committee_key = *committee.hash();
-    let body = body_der(&body_asn1(&tender, &bidder, &committee_key, &key_ciphertext_bytes, &payload)?)?;
+    let (key_ciphertext, key_ciphertext_bytes, key_proof) =
+        codec::encrypt_key_proved(&committee.public_key(), &sm4_key, &label, &committee_key)?;
+    let key_ciphertext_bytes = key_ciphertext_bytes.to_vec();
+    let (tender, bidder) = (document.tender().clone(), document.bidder().clone());
+    let body =
+        body_der(&body_asn1(&tender, &bidder, &committee_key, &key_ciphertext_bytes, &key_proof, &payload)?)?;
     let outer_signature = SignedMessage::new(Purpose::Bid, &body).sign(key)?;
     Ok(Envelope {
         tender,
@@ -119,6 +125,7 @@ pub fn seal_bid(
         committee_key,
         key_ciphertext,
         key_ciphertext_bytes,
+        key_proof,
         payload,
         outer_signature,
     })
@@ -129,6 +136,7 @@ fn body_asn1(
     bidder: &Uscc,
     committee_key: &Sm3Digest,
     key_ciphertext: &[u8],
+    key_proof: &[u8],
     payload: &[u8],
 ) -> Result<BodyAsn1> {
     Ok(BodyAsn1 {
@@ -137,24 +145,41 @@ fn body_asn1(
         bidder: bidder.as_str().to_owned(),
         committee_key: OctetString::new(committee_key.to_vec())?,
         key_ciphertext: OctetString::new(key_ciphertext.to_vec())?,
+        key_proof: OctetString::new(key_proof.to_vec())?,
         payload: OctetString::new(payload.to_vec())?,
     })
 }
 
-/// Reads the envelope's version first: version 1 is refused with what to do.
+/// Reads the envelope's version first: versions 1 and 2 are refused with what to do.
 pub(super) fn check_envelope_version(der: &[u8]) -> Result<()> {
     match read_version(der, 1, WHAT)? {
         ENVELOPE_VERSION => Ok(()),
         1 => Err(Error::malformed(
             WHAT,
             "version 1 envelopes are no longer accepted: they name no committee key and their key \
-             ciphertext is not bound to the tender; seal the bid again with this software (version 2)",
+             ciphertext is not bound to the tender; seal the bid again with this software (version 3)",
+        )),
+        2 => Err(Error::malformed(
+            WHAT,
+            "version 2 envelopes are no longer accepted: they carry no proof that the bidder made \
+             the key ciphertext, which officials check before sharing; seal the bid again with this \
+             software (version 3)",
         )),
         v => Err(Error::malformed(
             WHAT,
             format!("unsupported {WHAT} version {v} (this software reads version {ENVELOPE_VERSION})"),
         )),
     }
+}
+
+/// The key ciphertext's proof: [`KEY_PROOF_LEN`] bytes.
+pub(super) fn key_proof_field(field: &OctetString) -> Result<[u8; KEY_PROOF_LEN]> {
+    field.as_bytes().try_into().map_err(|_| {
+        Error::malformed(
+            WHAT,
+            format!("the key ciphertext proof is {KEY_PROOF_LEN} bytes, got {}", field.as_bytes().len()),
+        )
+    })
 }
 
 /// The header's committee key hash: 32 bytes.
@@ -182,7 +207,14 @@ fn aad(tender: &TenderId, bidder: &Uscc) -> Result<Vec<u8>> {
 
 impl Envelope {
     fn body_asn1(&self) -> Result<BodyAsn1> {
-        body_asn1(&self.tender, &self.bidder, &self.committee_key, &self.key_ciphertext_bytes, &self.payload)
+        body_asn1(
+            &self.tender,
+            &self.bidder,
+            &self.committee_key,
+            &self.key_ciphertext_bytes,
+            &self.key_proof,
+            &self.payload,
+        )
     }
 
     /// DER of the envelope body: what the outer signature covers.
@@ -200,9 +232,9 @@ impl Envelope {
         .map_err(|e| Error::Encoding(format!("{WHAT}: {e}")))
     }
 
-    /// Parses an envelope strictly (canonical DER, version 2, valid tender id,
-    /// bidder code, committee key hash, key ciphertext encoding and signature
-    /// encoding). Checks no signature and decrypts nothing.
+    /// Parses an envelope strictly (canonical DER, version 3, valid tender id,
+    /// bidder code, committee key hash, key ciphertext encoding, proof length
+    /// and signature encoding). Checks no signature and decrypts nothing.
     pub fn parse(der: &[u8]) -> Result<Self> {
         check_len(der, MAX_ENVELOPE_LEN, WHAT)?;
         check_envelope_version(der)?;
@@ -215,6 +247,7 @@ impl Envelope {
             committee_key: committee_key_field(&body.committee_key)?,
             key_ciphertext: codec::decode(&key_ciphertext_bytes).map_err(|e| Error::malformed(WHAT, e))?,
             key_ciphertext_bytes,
+            key_proof: key_proof_field(&body.key_proof)?,
             payload: body.payload.into_bytes().into_vec(),
             outer_signature: Signature::from_der(asn1.outer_signature.as_bytes())
                 .map_err(|e| Error::malformed(WHAT, e))?,
@@ -263,6 +296,24 @@ impl Envelope {
     /// The encrypted payload (`nonce ‖ ciphertext ‖ tag`).
     pub fn payload(&self) -> &[u8] {
         &self.payload
+    }
+
+    /// The proof that the bidder made the key ciphertext ([`super::proof`]).
+    pub fn key_proof(&self) -> &[u8; KEY_PROOF_LEN] {
+        &self.key_proof
+    }
+
+    /// Checks the proof that the bidder made the key ciphertext for the
+    /// header's tender and committee key ([`super::proof::verify`]).
+    pub fn check_key_proof(&self) -> Result<()> {
+        let bytes: &[u8; super::KEY_CIPHERTEXT_LEN] = self
+            .key_ciphertext_bytes
+            .as_slice()
+            .try_into()
+            .map_err(|_| Error::malformed(WHAT, "the key ciphertext is not 160 bytes"))?;
+        let label = super::tender_label(&self.tender);
+        let ctx = super::proof::ProofContext { label: &label, committee_key: &self.committee_key };
+        super::proof::verify(bytes, &self.key_proof, &ctx).map(|_| ())
     }
 
     /// Checks that the key ciphertext is valid for the header's tender — the

@@ -115,16 +115,17 @@ fn forge(header_tender: &str, header_bidder: &str, plaintext: &[u8], key: &Priva
     let sm4 = Sm4Key::generate().unwrap();
     let payload = sm4gcm::seal(&sm4, &aad(&tender, &bidder).unwrap(), plaintext).unwrap();
     let pk = f.committee.public_keys().public_key();
-    let key_ciphertext = codec::encrypt_key(&pk, &sm4, &codec::tender_label(&tender)).unwrap();
-    let key_ciphertext_bytes = codec::encode(&key_ciphertext).unwrap();
     let sig = key.sign_raw(b"placeholder").unwrap();
     let committee_key = crate::committee::statement::key_hash(&pk);
+    let (key_ciphertext, bytes, key_proof) =
+        codec::encrypt_key_proved(&pk, &sm4, &codec::tender_label(&tender), &committee_key).unwrap();
     let mut env = Envelope {
         tender,
         bidder,
         committee_key,
         key_ciphertext,
-        key_ciphertext_bytes,
+        key_ciphertext_bytes: bytes.to_vec(),
+        key_proof,
         payload,
         outer_signature: sig,
     };
@@ -330,10 +331,14 @@ fn a_bad_inner_signature_opens_but_does_not_verify() {
 fn unknown_versions_and_odd_encodings_are_rejected_clearly() {
     let f = fixture();
     let mut der = f.envelope_der.clone();
-    let at = der.windows(3).position(|w| w == [0x02, 0x01, 0x02]).unwrap();
-    der[at + 2] = 3;
+    let at = der.windows(3).position(|w| w == [0x02, 0x01, 0x03]).unwrap();
+    der[at + 2] = 4;
     let err = Envelope::parse(&der).unwrap_err().to_string();
-    assert!(err.contains("unsupported bid envelope version 3"), "{err}");
+    assert!(err.contains("unsupported bid envelope version 4"), "{err}");
+    // Version 2 (no proof of the key ciphertext) is refused with what to do.
+    der[at + 2] = 2;
+    let err = Envelope::parse(&der).unwrap_err().to_string();
+    assert!(err.contains("version 2 envelopes are no longer accepted") && err.contains("no proof"), "{err}");
     // Version 1 (no committee key, unlabelled ciphertext) is refused with what to do.
     der[at + 2] = 1;
     let err = Envelope::parse(&der).unwrap_err().to_string();
@@ -348,6 +353,26 @@ fn unknown_versions_and_odd_encodings_are_rejected_clearly() {
     ct[0] |= 0x40;
     assert!(codec::decode(&ct).unwrap_err().to_string().contains("infinity"));
     assert!(codec::decode(&ct[1..]).is_err());
+}
+
+#[test]
+fn the_key_proof_is_checked_and_bound_to_the_header() {
+    let f = fixture();
+    let env = Envelope::parse(&f.envelope_der).unwrap();
+    env.check_key_proof().unwrap();
+    // Another tender's header around the same ciphertext and proof (re-signed by the bidder).
+    let mut moved = env.clone();
+    moved.tender = TenderId::parse("T-2026-999").unwrap();
+    resign(&mut moved, &f.a.key);
+    let moved = Envelope::parse(&moved.encode().unwrap()).unwrap();
+    assert!(matches!(moved.check_key_proof(), Err(Error::InvalidKey(_))));
+    // Another committee key in the header.
+    let mut rekeyed = env.clone();
+    rekeyed.committee_key = [9; 32];
+    assert!(matches!(rekeyed.check_key_proof(), Err(Error::InvalidKey(_))));
+    // A proof of the wrong length does not parse, and says so.
+    let err = key_proof_field(&der::asn1::OctetString::new(vec![0; 47]).unwrap()).unwrap_err();
+    assert!(err.to_string().contains("proof is 48 bytes, got 47"), "{err}");
 }
 
 proptest! {

@@ -1,5 +1,5 @@
-//! `Submission` gives the verdicts of `Envelope::parse`, `verify_outer` and
-//! `check_ciphertext`; batched ciphertext checks give the verdicts of single ones.
+//! `Submission` gives the verdicts of `Envelope::parse`, `verify_outer`,
+//! `check_key_proof` and `check_ciphertext`; batched ciphertext checks give the verdicts of single ones.
 
 use super::*;
 use crate::envelope::Envelope;
@@ -7,14 +7,20 @@ use crate::envelope::seal::tests::{USCC_B, document, fixture};
 use crate::envelope::seal_bid;
 use crate::opening::fast::all_valid;
 
-/// Intake's verdict through `Envelope`: parse, outer signature, ciphertext.
+/// Intake's verdict through `Envelope`: parse, outer signature, proof, ciphertext.
 fn envelope_verdict(der: &[u8], key: &PublicKey) -> bool {
-    Envelope::parse(der).is_ok_and(|e| e.verify_outer(key).is_ok() && e.check_ciphertext().is_ok())
+    Envelope::parse(der).is_ok_and(|e| {
+        e.verify_outer(key).is_ok() && e.check_key_proof().is_ok() && e.check_ciphertext().is_ok()
+    })
 }
 
 /// The same through `Submission`.
 fn submission_verdict(der: &[u8], key: &PublicKey) -> bool {
-    Submission::parse(der).is_ok_and(|s| s.verify_outer(key).is_ok() && s.ciphertext().is_valid())
+    Submission::parse(der).is_ok_and(|s| {
+        s.verify_outer(key).is_ok()
+            && s.verify_key_proof().is_ok()
+            && s.ciphertext_check().is_ok_and(|c| c.is_valid())
+    })
 }
 
 #[test]
@@ -28,7 +34,7 @@ fn a_valid_envelope_reads_as_the_envelope_does() {
     assert_eq!(sub.key_ciphertext_bytes(), env.key_ciphertext_bytes());
     sub.verify_outer(&f.a.key.public_key()).unwrap();
     assert!(sub.verify_outer(&f.b.key.public_key()).is_err(), "another bidder's key must not verify");
-    assert!(sub.ciphertext().is_valid());
+    assert!(sub.ciphertext_check().unwrap().is_valid());
 }
 
 #[test]

@@ -74,8 +74,8 @@ fn structural_checks_still_apply() {
     let mut longer = der.clone();
     longer.push(0);
     assert!(SealedView::parse(&longer).is_err());
-    // The version is the first INTEGER inside the body: 30 .. 30 .. 02 01 02.
-    let at = der.windows(3).position(|w| w == [0x02, 0x01, 0x02]).unwrap();
+    // The version is the first INTEGER inside the body: 30 .. 30 .. 02 01 03.
+    let at = der.windows(3).position(|w| w == [0x02, 0x01, 0x03]).unwrap();
     let mut v1 = der.clone();
     v1[at + 2] = 1;
     let err = SealedView::parse(&v1).unwrap_err();

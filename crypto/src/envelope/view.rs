@@ -5,7 +5,8 @@ use der::{Decode, Encode};
 
 use super::codec::{KEY_CIPHERTEXT_LEN, U_LEN};
 use super::seal::{
-    EnvelopeAsn1, MAX_ENVELOPE_LEN, WHAT, check_envelope_version, committee_key_field, open_expecting,
+    EnvelopeAsn1, MAX_ENVELOPE_LEN, WHAT, check_envelope_version, committee_key_field, key_proof_field,
+    open_expecting,
 };
 use super::{OpenedDocument, TenderId, bidder_field, check_len, tender_field};
 use crate::sm4gcm::KEY_LEN;
@@ -20,7 +21,7 @@ mod tests;
 ///
 /// [`Self::parse`] makes the structural checks of [`super::Envelope::parse`]
 /// (size limit, version, canonical DER, tender id, bidder code, a 160-byte
-/// key ciphertext, the outer signature's encoding) but does not decode U and
+/// key ciphertext and a 48-byte proof, the outer signature's encoding) but does not decode U and
 /// W, which costs a decompression and a subgroup check each. Use it only on
 /// envelopes accepted at intake ([`super::Envelope::parse`] and
 /// [`super::Envelope::check_ciphertext`]) and stored since; if an opening
@@ -94,6 +95,7 @@ pub(super) struct Parts {
     pub(super) body_der: Vec<u8>,
     pub(super) outer_signature: Signature,
     pub(super) key_ciphertext: [u8; KEY_CIPHERTEXT_LEN],
+    pub(super) key_proof: [u8; super::KEY_PROOF_LEN],
 }
 
 /// The structural checks of [`super::Envelope::parse`], without decoding points.
@@ -121,6 +123,7 @@ pub(super) fn parse_parts(der: &[u8]) -> Result<Parts> {
                 ),
             )
         })?;
+    let key_proof = key_proof_field(&body.key_proof)?;
     let mut v = [0u8; KEY_LEN];
     v.copy_from_slice(&key_ciphertext[U_LEN..U_LEN + KEY_LEN]);
     let view = SealedView {
@@ -131,5 +134,5 @@ pub(super) fn parse_parts(der: &[u8]) -> Result<Parts> {
         payload: body.payload.into_bytes().into_vec(),
         hash: sm3(der),
     };
-    Ok(Parts { view, body_der, outer_signature, key_ciphertext })
+    Ok(Parts { view, body_der, outer_signature, key_ciphertext, key_proof })
 }

@@ -18,8 +18,11 @@
 //! and refuses, one by one and named by hash, every envelope that is
 //! malformed, names another tender or committee key, is not signed by the
 //! bidder whose certificate comes with it, is not in the manifest (added
-//! after the deadline), appears twice, or whose key ciphertext is not valid
-//! under this tender's label (the pairing checks batched, [`super::all_valid`]).
+//! after the deadline), appears twice, or whose key ciphertext comes without
+//! a valid proof, under this tender's label and committee key, that the
+//! bidder made it ([`crate::envelope::proof`]; intake also checks the
+//! ciphertext's pairing equation, which the official need not repeat: it
+//! protects the later checks of decryption shares, not the secret).
 //! Only a [`CheckedOpening`] yields decryption shares ([`CheckedOpening::shares`]).
 
 use std::collections::{HashMap, HashSet};
@@ -33,7 +36,6 @@ use threshold_crypto::{DecryptionShare, SecretKeyShare};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::CiphertextCheck;
 use crate::committee::{ConfirmedKey, StatementFile};
 use crate::envelope::{Submission, TenderId};
 use crate::manifest::Manifest;
@@ -113,7 +115,7 @@ pub enum Refusal {
     NotInManifest,
     /// It was served twice.
     Duplicate,
-    /// Its key ciphertext is not valid under this tender's label.
+    /// Its key ciphertext has no valid proof under this tender's label and committee key.
     InvalidCiphertext,
 }
 
@@ -128,9 +130,9 @@ impl fmt::Display for Refusal {
                 f.write_str("it is not in the deadline manifest (added after the deadline?)")
             }
             Refusal::Duplicate => f.write_str("it was served twice"),
-            Refusal::InvalidCiphertext => {
-                f.write_str("its key ciphertext is not valid for this tender (another tender's ciphertext?)")
-            }
+            Refusal::InvalidCiphertext => f.write_str(
+                "its key ciphertext's proof does not hold for this tender (another tender's ciphertext?)",
+            ),
         }
     }
 }
@@ -193,7 +195,7 @@ impl CheckedOpening {
     /// The official's decryption shares of the accepted envelopes, `range`
     /// of them (for progress in chunks): `sk_i·U`, what
     /// `share.decrypt_share_no_verify` computes — safe here because every
-    /// ciphertext passed its labelled validity check. Fails only if the key
+    /// ciphertext came with a valid proof bound to this tender. Fails only if the key
     /// share cannot be read.
     pub fn shares(
         &self,
@@ -317,16 +319,22 @@ fn check_envelopes(
     let in_manifest: HashSet<&Sm3Digest> = leaves.iter().collect();
     let mut refused = Vec::new();
     let mut seen = HashSet::new();
-    let mut candidates: Vec<(usize, Sm3Digest, Submission)> = Vec::new();
+    let mut accepted = Vec::with_capacity(file.envelopes.len());
+    let mut bidders = Bidders::default();
     for (index, served) in file.envelopes.iter().enumerate() {
         let der = b64(&served.envelope, "an envelope")?;
         let hash = crate::sm3(&der);
         let mut refuse = |reason| refused.push(Refused { index, hash, reason });
-        match check_one(&der, &served.certificate, tender, key_hash) {
+        match check_one(&der, &served.certificate, tender, key_hash, &mut bidders) {
             Err(reason) => refuse(reason),
             Ok(_) if !in_manifest.contains(&hash) => refuse(Refusal::NotInManifest),
             Ok(_) if !seen.insert(hash) => refuse(Refusal::Duplicate),
-            Ok(sub) => candidates.push((index, hash, sub)),
+            // Listed and served, but its proof fails: refused by name, the others go on.
+            Ok(sub) => match sub.verify_key_proof() {
+                Ok(u) => accepted.push((hash, u)),
+                Err(Error::InvalidKey(_)) => refuse(Refusal::InvalidCiphertext),
+                Err(e) => refuse(Refusal::Malformed(e.to_string())),
+            },
         }
     }
     let missing: Vec<String> = leaves.iter().filter(|l| !seen.contains(*l)).map(hex::encode).collect();
@@ -338,31 +346,44 @@ fn check_envelopes(
             missing.join(", ")
         )));
     }
-    let checks: Vec<&CiphertextCheck> = candidates.iter().map(|c| c.2.ciphertext()).collect();
-    let verdicts = super::all_valid(&checks);
-    let mut accepted = Vec::with_capacity(candidates.len());
-    for ((index, hash, sub), ok) in candidates.into_iter().zip(verdicts) {
-        if ok {
-            accepted.push((hash, *sub.ciphertext().u()));
-        } else {
-            refused.push(Refused { index, hash, reason: Refusal::InvalidCiphertext });
-        }
-    }
     refused.sort_by_key(|r| r.index);
-    // Leaves whose envelope was refused for its ciphertext are dropped bids too.
     let order: HashMap<&Sm3Digest, usize> = leaves.iter().enumerate().map(|(i, l)| (l, i)).collect();
     accepted.sort_by_key(|(h, _)| order.get(h).copied().unwrap_or(usize::MAX));
     Ok((accepted, refused))
 }
 
-/// One envelope's checks but the manifest and the batched pairing check.
-/// [`Submission::parse`] decodes each curve point once and prepares the
-/// labelled check under the header's tender, which must be this one.
-fn check_one(
+/// The bidders' certificates already read in this file, by their base64:
+/// a manufacturer with many envelopes has its certificate parsed once.
+#[derive(Default)]
+struct Bidders<'a>(HashMap<&'a str, std::result::Result<(crate::Uscc, crate::PublicKey), Refusal>>);
+
+impl<'a> Bidders<'a> {
+    fn get(&mut self, cert_b64: &'a str) -> std::result::Result<&(crate::Uscc, crate::PublicKey), Refusal> {
+        self.0.entry(cert_b64).or_insert_with(|| read_certificate(cert_b64)).as_ref().map_err(Clone::clone)
+    }
+}
+
+/// A bidder's certificate: the organisation it names and its key.
+fn read_certificate(cert_b64: &str) -> std::result::Result<(crate::Uscc, crate::PublicKey), Refusal> {
+    let cert_der =
+        Base64::decode_vec(cert_b64).map_err(|_| Refusal::Malformed("certificate not base64".into()))?;
+    let cert =
+        Certificate::from_der(&cert_der).map_err(|e| Refusal::Malformed(format!("certificate: {e}")))?;
+    let subject = cert.subject_info().map_err(|e| Refusal::Malformed(format!("certificate: {e}")))?;
+    let uscc = subject.uscc.ok_or(Refusal::BadSignature)?;
+    let key = cert.public_key().map_err(|e| Refusal::Malformed(format!("certificate: {e}")))?;
+    Ok((uscc, key))
+}
+
+/// One envelope's checks but the manifest and the proof: it names this
+/// tender and key, and the certificate served with it is its bidder's and
+/// verifies the outer signature.
+fn check_one<'a>(
     der: &[u8],
-    cert_b64: &str,
+    cert_b64: &'a str,
     tender: &TenderId,
     key_hash: &Sm3Digest,
+    bidders: &mut Bidders<'a>,
 ) -> std::result::Result<Submission, Refusal> {
     let sub = Submission::parse(der).map_err(|e| Refusal::Malformed(e.to_string()))?;
     if sub.tender() != tender {
@@ -371,15 +392,10 @@ fn check_one(
     if sub.committee_key() != key_hash {
         return Err(Refusal::ForeignKey);
     }
-    let cert_der =
-        Base64::decode_vec(cert_b64).map_err(|_| Refusal::Malformed("certificate not base64".into()))?;
-    let cert =
-        Certificate::from_der(&cert_der).map_err(|e| Refusal::Malformed(format!("certificate: {e}")))?;
-    let subject = cert.subject_info().map_err(|e| Refusal::Malformed(format!("certificate: {e}")))?;
-    if subject.uscc.as_ref() != Some(sub.bidder()) {
+    let (uscc, key) = bidders.get(cert_b64)?;
+    if uscc != sub.bidder() {
         return Err(Refusal::BadSignature);
     }
-    let key = cert.public_key().map_err(|e| Refusal::Malformed(format!("certificate: {e}")))?;
-    sub.verify_outer(&key).map_err(|_| Refusal::BadSignature)?;
+    sub.verify_outer(key).map_err(|_| Refusal::BadSignature)?;
     Ok(sub)
 }

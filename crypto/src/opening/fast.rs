@@ -142,6 +142,7 @@ impl CiphertextCheck {
     }
 
     /// U, decoded and checked to be in the prime-order subgroup.
+    #[cfg(test)]
     pub(crate) fn u(&self) -> &G1Affine {
         &self.u
     }

@@ -382,6 +382,9 @@ fn check_envelope(
     envelope
         .verify_outer(&bidder_key)
         .map_err(|_| mismatch(format!("envelope {name}: the bidder's outer signature does not verify")))?;
+    envelope
+        .check_key_proof()
+        .map_err(|err| mismatch(format!("envelope {name}: the key ciphertext's proof fails: {err}")))?;
     let receipt = Receipt::parse(&b64(&e.receipt, &format!("the receipt of envelope {name}"))?)
         .map_err(|err| mismatch(format!("the receipt of envelope {name} does not parse: {err}")))?;
     receipt

@@ -48,6 +48,7 @@ async fn foreign_envelope_is_refused(engine: Engine) {
         &minted.uscc,
         t1.key.hash(),
         foreign.key_ciphertext_bytes(),
+        foreign.key_proof(),
         foreign.payload(),
         &minted.key,
     );
@@ -70,7 +71,7 @@ async fn foreign_envelope_is_refused(engine: Engine) {
         |h| refused.iter().find(|x| x.hash == h).unwrap_or_else(|| panic!("{} not refused", hex::encode(h)));
     assert_eq!(of(foreign_hash).reason, Refusal::ForeignTender(t2.id.clone()));
     assert!(of(foreign_hash).to_string().contains(&hex::encode(foreign_hash)));
-    assert_eq!(of(wrapped_hash).reason, Refusal::InvalidCiphertext, "the label binds the ciphertext to T2");
+    assert_eq!(of(wrapped_hash).reason, Refusal::InvalidCiphertext, "the proof binds the ciphertext to T2");
     assert!(
         checked
             .shares(&r.keys[0].1, 0..1)

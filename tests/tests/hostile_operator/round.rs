@@ -154,25 +154,28 @@ pub async fn create_committee(s: &TestServer, centre: &Actor, officials: &[Actor
     committee["id"].as_i64().unwrap()
 }
 
-/// DER of an envelope body `(version 2, tender, bidder, committee key, key
-/// ciphertext, payload)` signed as `Purpose::Bid` by `key`: what an operator
-/// holding a minted bidder certificate can make around any key ciphertext.
+/// DER of an envelope body `(version 3, tender, bidder, committee key, key
+/// ciphertext, key proof, payload)` signed as `Purpose::Bid` by `key`: what an
+/// operator holding a minted bidder certificate can make around any key
+/// ciphertext and proof.
 pub fn forge_envelope(
     tender: &str,
     bidder: &str,
     committee_key: &[u8],
     key_ciphertext: &[u8],
+    key_proof: &[u8],
     payload: &[u8],
     key: &sealbid_crypto::PrivateKey,
 ) -> Vec<u8> {
     let body = tlv(
         0x30,
         &[
-            tlv(0x02, &[2]),
+            tlv(0x02, &[3]),
             tlv(0x0c, tender.as_bytes()),
             tlv(0x0c, bidder.as_bytes()),
             tlv(0x04, committee_key),
             tlv(0x04, key_ciphertext),
+            tlv(0x04, key_proof),
             tlv(0x04, payload),
         ]
         .concat(),
