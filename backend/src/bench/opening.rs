@@ -292,6 +292,23 @@ async fn store_tender(s: &AppState, committee: i64, n_items: usize) -> Result<Te
     Ok(t)
 }
 
+/// Seals `n` generated bids (one bidder each, certificates from a throwaway
+/// CA) to the confirmed key of published tender `tender` in `db` and stores
+/// them as received: the load for measuring an official's checks in the
+/// browser (`sealbid bench seed`, scripts/bench-browser.sh). Returns how
+/// many were stored.
+pub async fn seed(db: &Db, tender: &str, n: usize, workers: usize) -> Result<usize> {
+    let t = tenders::get(db, tender).await?.with_context(|| format!("no tender {tender}"))?;
+    let items = tenders::items(db, tender).await?.len().max(1);
+    let pk = crate::committees::statement::confirmed(db, t.committee_id)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let tid = TenderId::parse(&t.id)?;
+    let sealed = tokio::task::spawn_blocking(move || seal_all(&tid, &pk, n, items, workers)).await??;
+    store_bids(db, &t, t.committee_id, &sealed).await?;
+    Ok(sealed.len())
+}
+
 /// Issues `n` bidder certificates (throwaway CA) and seals one envelope each, on `workers` threads.
 fn seal_all(
     tender: &TenderId,

@@ -86,6 +86,25 @@ pub enum BenchCommand {
         #[arg(long, env = "SEALBID_DATABASE_URL")]
         database_url: Option<String>,
     },
+    /// Seals generated bids into a published tender of this data directory, as if received.
+    ///
+    /// For measuring an official's checks and shares at scale in the browser
+    /// (scripts/bench-browser.sh): one generated bidder per envelope, sealed
+    /// to the tender's confirmed committee key and stored before its deadline.
+    Seed {
+        /// The published tender.
+        #[arg(long)]
+        tender: String,
+        /// Envelopes to seal and store.
+        #[arg(long, default_value_t = 23_000)]
+        bids: usize,
+        /// Worker threads (default: the machine's cores).
+        #[arg(long)]
+        workers: Option<usize>,
+        /// The server's PostgreSQL URL, if it uses PostgreSQL.
+        #[arg(long, env = "SEALBID_DATABASE_URL")]
+        database_url: Option<String>,
+    },
 }
 
 /// Runs a benchmark subcommand.
@@ -129,6 +148,19 @@ pub fn run_command(dir: &crate::datadir::DataDir, cmd: BenchCommand) -> Result<(
                 let _ = std::fs::remove_dir_all(&data_dir);
             }
             println!("{}", serde_json::to_string_pretty(&report?)?);
+            Ok(())
+        }
+        BenchCommand::Seed { tender, bids, workers, database_url } => {
+            let workers =
+                workers.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            let stored = runtime.block_on(async {
+                let db =
+                    crate::db::Db::connect(dir.path(), database_url.filter(|u| !u.is_empty()).as_deref())
+                        .await?;
+                crate::bench::opening::seed(&db, &tender, bids, workers).await
+            })?;
+            println!("{stored} envelopes sealed into tender {tender}");
             Ok(())
         }
         BenchCommand::Login { url, key, chain, requests, concurrency } => {

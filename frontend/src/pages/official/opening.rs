@@ -130,6 +130,8 @@ struct CheckReport {
     accepted: usize,
     /// Refused envelopes: "envelope HASH (#i): reason".
     refused: Vec<String>,
+    /// How long the checks took in this browser, in ms.
+    ms: f64,
 }
 
 /// Checks the opening as served against what this browser holds itself (the
@@ -177,6 +179,7 @@ async fn contribute(
         platform_cert: &certs.platform,
         tsa_cert: &certs.tsa,
     };
+    let started = crate::components::now_ms();
     let checked = check_opening(&file, &view).map_err(|e| {
         format!(
             "{}: {e}",
@@ -187,6 +190,7 @@ async fn contribute(
     report.set(Some(CheckReport {
         accepted: total,
         refused: checked.refused().iter().map(ToString::to_string).collect(),
+        ms: crate::components::now_ms() - started,
     }));
     if total == 0 {
         return Err(lang
@@ -430,10 +434,11 @@ pub fn opening_page(props: &OpeningProps) -> Html {
     let check_view = match &*report {
         None => html! {},
         Some(r) => {
-            html! { <div id="opening-check" data-accepted={r.accepted.to_string()} data-refused={r.refused.len().to_string()}>
+            html! { <div id="opening-check" data-accepted={r.accepted.to_string()} data-refused={r.refused.len().to_string()}
+                    data-ms={format!("{:.0}", r.ms)}>
                 <p id="check-counts" class={if r.refused.is_empty() { "ok" } else { "warn" }}>
-                    { format!("{}{} · {}{}", lang.t("本机核对：通过的信封 ", "Checked here: envelopes accepted "), r.accepted,
-                        lang.t("拒绝的信封 ", "refused "), r.refused.len()) }</p>
+                    { format!("{}{} · {}{} · {} {:.0} ms", lang.t("本机核对：通过的信封 ", "Checked here: envelopes accepted "), r.accepted,
+                        lang.t("拒绝的信封 ", "refused "), r.refused.len(), lang.t("耗时", "in"), r.ms) }</p>
                 if !r.refused.is_empty() {
                     <div class="error"><p>{ lang.t("以下信封未通过核对，不为其计算解密份额：", "These envelopes failed the checks and get no decryption share:") }</p>
                     <ul id="refused-envelopes">{ for r.refused.iter().map(|x| html! { <li class="refused mono">{ x }</li> }) }</ul></div>
