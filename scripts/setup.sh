@@ -28,8 +28,9 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-# Python packages: second implementations of SM2/SM4 used by the interop tests.
-if ! python3 -c 'import gmssl, cryptography' 2>/dev/null; then
+# Python packages: second implementations of SM2/SM4 (gmssl, cryptography) and of
+# BLS12-381 with the RFC 9380 hash to curve (py_ecc), used by the interop tests.
+if ! python3 -c 'import gmssl, cryptography, py_ecc' 2>/dev/null; then
   log "pip install -r tests/py/requirements.txt"
   python3 -m pip install --quiet --disable-pip-version-check -r tests/py/requirements.txt
 fi

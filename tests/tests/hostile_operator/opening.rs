@@ -15,7 +15,7 @@ use sealbid_tests::bidding::{ceremony_unsigned, checked_file, enrol, get, sign_s
 use sealbid_tests::{Engine, on_both_engines};
 use serde_json::json;
 
-use super::round::{Round, create_committee, forge_envelope};
+use super::round::{Round, create_committee, forge_envelope, independent_key_check};
 
 on_both_engines!(
     foreign_envelope_is_refused,
@@ -53,6 +53,14 @@ async fn foreign_envelope_is_refused(engine: Engine) {
         &minted.key,
     );
     r.insert_bid(&t1.id, &minted, &wrapped, t1.json["opens_at"].as_str().unwrap()).await;
+    // An independent implementation agrees: T1's own bid checks under T1, T2's proof does not.
+    independent_key_check(&t1.id, t1.key.hash(), own.key_ciphertext_bytes(), own.key_proof()).unwrap();
+    let err =
+        independent_key_check(&t1.id, t1.key.hash(), foreign.key_ciphertext_bytes(), foreign.key_proof())
+            .unwrap_err();
+    assert!(err.contains("challenge does not match"), "{err}");
+    independent_key_check(&t2.id, t2.key.hash(), foreign.key_ciphertext_bytes(), foreign.key_proof())
+        .unwrap();
     r.wait_past(t1.deadline).await;
 
     let mut file = r.opening_file(&t1.id).await;

@@ -198,3 +198,35 @@ fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     out.extend_from_slice(content);
     out
 }
+
+/// Checks a key ciphertext and its proof with `tests/py/key_proof.py`
+/// (py_ecc's BLS12-381 and RFC 9380 hash to curve, gmssl's SM3: none of our
+/// code) under `tender`'s label and `committee_key`: `Ok(())` or what failed.
+pub fn independent_key_check(
+    tender: &str,
+    committee_key: &[u8],
+    key_ciphertext: &[u8],
+    key_proof: &[u8],
+) -> Result<(), String> {
+    let label =
+        sealbid_crypto::envelope::tender_label(&sealbid_crypto::envelope::TenderId::parse(tender).unwrap());
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("py/key_proof.py");
+    let out = std::process::Command::new("python3")
+        .arg(&script)
+        .args([
+            hex::encode(label),
+            hex::encode(committee_key),
+            hex::encode(key_ciphertext),
+            hex::encode(key_proof),
+        ])
+        .output()
+        .expect("python3 runs");
+    let stdout = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    match out.status.code() {
+        Some(0) if stdout == "valid" => Ok(()),
+        Some(1) => Err(stdout),
+        _ => {
+            panic!("key_proof.py failed ({}): {stdout}\n{}", out.status, String::from_utf8_lossy(&out.stderr))
+        }
+    }
+}
