@@ -11,5 +11,5 @@ cargo build --release --locked -p sealbid-backend --bin sealbid >&2
 scripts/build-frontend.sh >&2
 target_dir=${CARGO_TARGET_DIR:-$PWD/target}
 SEALBID_BIN=$target_dir/release/sealbid SEALBID_BENCH_BIDS=$bids \
-  cargo test --locked -p sealbid-e2e --test official bench_an_officials_checks_in_the_browser \
+  cargo test --locked -p sealbid-e2e --test e2e official::bench_an_officials_checks_in_the_browser \
   -- --ignored --nocapture 2>&1 | grep -E '^(sealed|browser:)|panicked|test result'

@@ -6,9 +6,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-mod common;
-
-use common::{CA_PW, Env, KEY_PW};
+use crate::common::{CA_PW, Env, KEY_PW};
 
 impl Env {
     /// Initialised CA plus one issued bidder certificate `alice.pem`; returns its serial.

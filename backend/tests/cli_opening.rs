@@ -28,9 +28,7 @@ use time::{Duration, OffsetDateTime};
 
 const N: usize = 3;
 
-mod common;
-
-use common::Env;
+use crate::common::Env;
 
 impl Env {
     fn json(&self, name: &str) -> Value {

@@ -5,9 +5,7 @@
 
 use std::process::Output;
 
-mod common;
-
-use common::Env;
+use crate::common::Env;
 
 impl Env {
     /// A key, a certificate for `cn` of `org` and a contract seal listing it; returns the serial.

@@ -1,9 +1,7 @@
 //! `sealbid seal make` and `sealbid seal show`, run as real processes against
 //! their own data directories.
 
-mod common;
-
-use common::Env;
+use crate::common::Env;
 
 impl Env {
     /// Initialised data directory and a bidder certificate `holder.pem`.

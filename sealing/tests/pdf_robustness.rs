@@ -1,8 +1,6 @@
 //! Signing and verification refuse bad input with errors, never panics.
 
-mod common;
-
-use common::fixtures::{contract, placement, sign};
+use crate::common::fixtures::{contract, placement, sign};
 use sealbid_sealing::crypto::PrivateKey;
 use sealbid_sealing::pdf::PdfError;
 use sealbid_sealing::pdf::sign::{Placement, prepare};

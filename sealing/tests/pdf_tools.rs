@@ -2,10 +2,8 @@
 //! pdfsig (signature fields and byte ranges), pdffonts (embedded subset font),
 //! pdftoppm and pdftotext (the subset really draws and extracts the text).
 
-mod common;
-
-use common::fixtures::{contract, filing, placement, sign};
-use common::tools::{pdfsig, qpdf_check, run, write};
+use crate::common::fixtures::{contract, filing, placement, sign};
+use crate::common::tools::{pdfsig, qpdf_check, run, write};
 use sealbid_sealing::crypto::{PrivateKey, Signature};
 use sealbid_sealing::pdf::PdfError;
 use sealbid_sealing::pdf::money::format_yuan;

@@ -2,11 +2,10 @@
 //! regulator with real GB/T 38540 seals and time stamps from a throw-away PKI,
 //! verified by `verify_pdf` and checked by qpdf and poppler's pdfsig.
 
-mod common;
-
-use common::fixtures::contract;
-use common::seals::{NOW, SIGNED, pki, place, stamp, trust};
-use common::tools::{pdfsig, qpdf_check, write};
+use crate::common;
+use crate::common::fixtures::contract;
+use crate::common::seals::{NOW, SIGNED, pki, place, stamp, trust};
+use crate::common::tools::{pdfsig, qpdf_check, write};
 use sealbid_sealing::crypto::PrivateKey;
 use sealbid_sealing::crypto::pki::{Crl, RevocationReason, RevokedEntry};
 use sealbid_sealing::pdf::render::SignatureRole;

@@ -18,9 +18,7 @@
 //! Leaving the ID out makes each of those fail, which proves the ID is
 //! really part of what is checked.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use sealbid_crypto::pki::{
     Crl, Csr, Profile, RevocationReason, RevokedEntry, SubjectInfo, Usage, verify_chain,
 };

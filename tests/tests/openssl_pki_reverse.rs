@@ -1,9 +1,7 @@
 //! OpenSSL 3 makes an SM2 chain, CSR and CRL; `sealbid_crypto::pki` must accept them
 //! (and reject them under the wrong root or at the wrong time).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use sealbid_crypto::pki::{Certificate, Crl, Csr, SubjectInfo, Usage, verify_chain};
 use sealbid_crypto::{Error, error::CertError};
 use time::Duration;

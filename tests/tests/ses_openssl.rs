@@ -10,12 +10,10 @@
 //!     -pkeyopt distid:1234567812345678 -in sealinfo.der -sigfile sig.der
 //! ```
 
-mod common;
-
 use std::path::Path;
 use std::process::Command;
 
-use common::{DISTID, openssl, openssl_ok};
+use crate::common::{DISTID, openssl, openssl_ok};
 use sealbid_tests::sealbid_bin;
 
 const CA_PW: &str = "ca-password-for-ses-tests";
