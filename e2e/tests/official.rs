@@ -104,14 +104,20 @@ async fn bid(
     (uscc.as_str().to_string(), receipt)
 }
 
+/// The demo centre's session cookie, and the demo committee's id.
+async fn centre_and_committee(p: &Platform, http: &reqwest::Client) -> (String, i64) {
+    let centre = p.api_login(http, "centre").await;
+    let committees = p.call(http, &centre, "/api/v1/committees", None).await;
+    let committee = committees[0]["id"].as_i64().expect("the demo committee");
+    (centre, committee)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_officials_open_a_tender_in_the_browser() {
     let platform = Platform::start().await;
     let p = &platform;
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
-    let centre = p.api_login(&http, "centre").await;
-    let committees = p.call(&http, &centre, "/api/v1/committees", None).await;
-    let committee = committees[0]["id"].as_i64().expect("the demo committee");
+    let (centre, committee) = centre_and_committee(p, &http).await;
     let now = OffsetDateTime::now_utc();
     let item = |name: &str, ceiling: i64| {
         json!({ "generic_name": name, "dosage_form": "片剂", "specification": "0.5g×24片", "unit": "盒",
@@ -416,9 +422,7 @@ async fn bench_an_officials_checks_in_the_browser() {
     let platform = Platform::start().await;
     let p = &platform;
     let http = reqwest::Client::builder().no_proxy().build().unwrap();
-    let centre = p.api_login(&http, "centre").await;
-    let committees = p.call(&http, &centre, "/api/v1/committees", None).await;
-    let committee = committees[0]["id"].as_i64().expect("the demo committee");
+    let (centre, committee) = centre_and_committee(p, &http).await;
     let now = OffsetDateTime::now_utc();
     // Sealing runs on both cores at about 650 envelopes/s: leave room before the deadline.
     let deadline = now + time::Duration::seconds(30 + (n / 300) as i64);
