@@ -162,8 +162,8 @@ async fn check_envelope(
                 "the envelope's signature does not verify under your certificate: {e}"
             ))
         })?;
-        sub.verify_key_proof().map_err(|e| ApiError::BadRequest(format!("envelope: {e}")))?;
-        let check = sub.ciphertext_check().map_err(|e| ApiError::BadRequest(format!("envelope: {e}")))?;
+        let check =
+            sub.verify_key_proof_and_prepare().map_err(|e| ApiError::BadRequest(format!("envelope: {e}")))?;
         Ok((sub, bytes, check))
     })
     .await

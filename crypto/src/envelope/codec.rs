@@ -97,6 +97,32 @@ pub(crate) fn h_point(v: &[u8], u_compressed: &[u8], label: &[u8]) -> Result<G2A
     g2_from_bls(&bls12_381::G2Affine::from(h))
 }
 
+/// U of a key ciphertext, decoded with `bls12_381`'s subgroup check (its
+/// endomorphism test, several times faster than pairing 0.16's
+/// multiplication by the group order): a canonical compressed point of the
+/// prime-order subgroup, not the identity. A share of a point outside the
+/// subgroup would leak the key share modulo small factors of the cofactor.
+pub(crate) fn decode_u(bytes: &[u8; U_LEN]) -> Result<bls12_381::G1Affine> {
+    let u = Option::<bls12_381::G1Affine>::from(bls12_381::G1Affine::from_compressed(bytes)).ok_or_else(
+        || Error::malformed(WHAT, "U is not a valid compressed point of the prime-order subgroup"),
+    )?;
+    if bool::from(u.is_identity()) {
+        return Err(Error::malformed(WHAT, "U is the point at infinity"));
+    }
+    if &u.to_compressed() != bytes {
+        return Err(Error::malformed(WHAT, "not in canonical form"));
+    }
+    Ok(u)
+}
+
+/// A `bls12_381` G1 point as `threshold_crypto`'s, through the uncompressed
+/// encoding both libraries share (the point is already known to be valid).
+pub(crate) fn g1_from_bls(p: &bls12_381::G1Affine) -> Result<G1Affine> {
+    let mut encoded = threshold_crypto::pairing::bls12_381::G1Uncompressed::empty();
+    encoded.as_mut().copy_from_slice(&p.to_uncompressed());
+    encoded.into_affine_unchecked().map_err(|e| Error::Encoding(format!("G1 point: {e}")))
+}
+
 /// A `bls12_381` G2 point as `threshold_crypto`'s, through the uncompressed
 /// encoding both libraries share (the point is already known to be valid).
 pub(crate) fn g2_from_bls(p: &bls12_381::G2Affine) -> Result<G2Affine> {

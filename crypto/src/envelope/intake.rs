@@ -18,7 +18,7 @@ mod tests;
 /// bidder code, field lengths) but no curve point decoded yet.
 ///
 /// Intake then checks [`Self::verify_outer`] under the bidder's certificate,
-/// [`Self::verify_key_proof`], and [`Self::ciphertext_check`] with
+/// and [`Self::verify_key_proof_and_prepare`] followed by
 /// [`CiphertextCheck::is_valid`] or, batched with other submissions,
 /// [`crate::opening::fast::all_valid`]: together the verdicts of
 /// [`super::Envelope::parse`], [`super::Envelope::verify_outer`],
@@ -77,14 +77,21 @@ impl Submission {
     /// in the prime-order subgroup, as `threshold_crypto`'s point (what an
     /// official's share is computed on).
     pub fn verify_key_proof(&self) -> Result<threshold_crypto::pairing::bls12_381::G1Affine> {
-        let label = super::tender_label(self.tender());
-        let ctx = super::proof::ProofContext { label: &label, committee_key: self.committee_key() };
-        super::proof::to_pairing_g1(&super::proof::verify(&self.key_ciphertext, &self.key_proof, &ctx)?)
+        super::codec::g1_from_bls(&self.proved_u(&super::tender_label(self.tender()))?)
     }
 
-    /// Decodes the key ciphertext strictly (U and W valid subgroup points,
-    /// canonical) and computes `H(U, V, label)`, ready for its pairing check.
-    pub fn ciphertext_check(&self) -> Result<CiphertextCheck> {
-        CiphertextCheck::decode(&self.key_ciphertext, &super::tender_label(self.tender()))
+    /// Intake's checks of the key ciphertext but the pairing itself: the
+    /// proof ([`Self::verify_key_proof`]), then W decoded strictly and `H`
+    /// computed on the U the proof check already decoded, ready for
+    /// [`CiphertextCheck::is_valid`] or [`crate::opening::fast::all_valid`].
+    pub fn verify_key_proof_and_prepare(&self) -> Result<CiphertextCheck> {
+        let label = super::tender_label(self.tender());
+        CiphertextCheck::decode_with_u(&self.key_ciphertext, &self.proved_u(&label)?, &label)
+    }
+
+    /// U, after the proof under `label` (this tender's) and the header's committee key holds.
+    fn proved_u(&self, label: &[u8]) -> Result<bls12_381::G1Affine> {
+        let ctx = super::proof::ProofContext { label, committee_key: self.committee_key() };
+        super::proof::verify(&self.key_ciphertext, &self.key_proof, &ctx)
     }
 }

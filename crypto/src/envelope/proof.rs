@@ -29,9 +29,7 @@
 //! pairing check (`W = r·H(U, V, label)`) is what lets anyone check an
 //! official's decryption share later.
 //!
-//! `U` is decoded with its subgroup check (a share of a point outside the
-//! prime-order subgroup would leak the key share modulo small factors of the
-//! cofactor). The arithmetic is `bls12_381`'s; `g1·s` uses a precomputed
+//! `U` is decoded with its subgroup check ([`super::codec`]'s `decode_u`). The arithmetic is `bls12_381`'s; `g1·s` uses a precomputed
 //! comb of 32 byte-windows, `c·U` a 4-bit window over the 128-bit challenge.
 
 use std::sync::OnceLock;
@@ -114,13 +112,8 @@ pub fn verify(
     proof: &[u8; KEY_PROOF_LEN],
     ctx: &ProofContext<'_>,
 ) -> Result<G1Affine> {
-    let mut u_bytes = [0u8; U_LEN];
-    u_bytes.copy_from_slice(&ciphertext[..U_LEN]);
-    let u = Option::<G1Affine>::from(G1Affine::from_compressed(&u_bytes))
-        .ok_or_else(|| Error::malformed("key ciphertext", "U is not a point of the prime-order subgroup"))?;
-    if bool::from(u.is_identity()) {
-        return Err(Error::malformed("key ciphertext", "U is the point at infinity"));
-    }
+    let u_bytes: &[u8; U_LEN] = ciphertext.first_chunk().ok_or_else(|| Error::malformed(WHAT, "no U"))?;
+    let u = super::codec::decode_u(u_bytes)?;
     let mut c = [0u8; CHALLENGE_LEN];
     c.copy_from_slice(&proof[..CHALLENGE_LEN]);
     let mut s_le = [0u8; 32];
@@ -136,16 +129,6 @@ pub fn verify(
         ));
     }
     Ok(u)
-}
-
-/// U as `threshold_crypto`'s curve point, through the uncompressed encoding
-/// both libraries share (no second decompression or subgroup check: `u`
-/// comes from [`verify`]).
-pub(crate) fn to_pairing_g1(u: &G1Affine) -> Result<threshold_crypto::pairing::bls12_381::G1Affine> {
-    use threshold_crypto::group::EncodedPoint;
-    let mut encoded = threshold_crypto::pairing::bls12_381::G1Uncompressed::empty();
-    encoded.as_mut().copy_from_slice(&u.to_uncompressed());
-    encoded.into_affine_unchecked().map_err(|e| Error::Encoding(format!("U: {e}")))
 }
 
 /// `s·g1` from a table of `d·2^(8j)·g1` for every byte position j and byte value d:
@@ -293,7 +276,7 @@ mod tests {
         let u = verify(&ct, &prove(&r, &ct, &ctx).unwrap(), &ctx).unwrap();
         use threshold_crypto::group::{CurveAffine, CurveProjective};
         let theirs = threshold_crypto::pairing::bls12_381::G1Affine::one().mul(r).into_affine();
-        assert_eq!(to_pairing_g1(&u).unwrap(), theirs);
+        assert_eq!(super::super::codec::g1_from_bls(&u).unwrap(), theirs);
         assert_eq!(theirs.into_compressed().as_ref(), &ct[..U_LEN]);
     }
 }

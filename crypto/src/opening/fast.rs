@@ -29,7 +29,9 @@ use threshold_crypto::pairing::{Engine, PairingCurveAffine};
 use threshold_crypto::{Ciphertext, DecryptionShare, PublicKeyShare};
 use tiny_keccak::{Hasher, Sha3};
 
-use crate::envelope::codec::{KEY_CIPHERTEXT_LEN, U_LEN, W_LEN, g2_from_bls, h_point, serde_bytes};
+use crate::envelope::codec::{
+    KEY_CIPHERTEXT_LEN, U_LEN, W_LEN, decode_u, g1_from_bls, g2_from_bls, h_point, serde_bytes,
+};
 use crate::{Error, Result};
 
 /// Messages longer than this are hashed with SHA3-256 before `hash_g2` (as in `threshold_crypto`).
@@ -124,25 +126,33 @@ impl CiphertextCheck {
                 format!("must be {KEY_CIPHERTEXT_LEN} bytes, got {}", bytes.len()),
             ));
         }
+        let bytes: &[u8; KEY_CIPHERTEXT_LEN] =
+            bytes.try_into().map_err(|_| Error::malformed(WHAT, "not 160 bytes"))?;
+        let u = bytes.first_chunk().ok_or_else(|| Error::malformed(WHAT, "no U"))?;
+        Self::decode_with_u(bytes, &decode_u(u)?, label)
+    }
+
+    /// As [`Self::decode`] for a ciphertext whose U is already decoded and
+    /// checked (`u`, from [`decode_u`] or the key proof's check): decodes W
+    /// strictly (`bls12_381`'s subgroup check, canonical) and computes `H`.
+    pub(crate) fn decode_with_u(
+        bytes: &[u8; KEY_CIPHERTEXT_LEN],
+        u: &bls12_381::G1Affine,
+        label: &[u8],
+    ) -> Result<Self> {
+        const WHAT: &str = "key ciphertext";
         let (u_bytes, rest) = bytes.split_at(U_LEN);
         let (v, w_bytes) = rest.split_at(KEY_CIPHERTEXT_LEN - U_LEN - W_LEN);
-        // bls12_381's decoding: its subgroup checks use the endomorphisms,
-        // several times faster than pairing 0.16's multiplication by the order.
-        let uc: &[u8; U_LEN] = u_bytes.try_into().map_err(|_| Error::malformed(WHAT, "U"))?;
-        let wc: &[u8; W_LEN] = w_bytes.try_into().map_err(|_| Error::malformed(WHAT, "W"))?;
-        let u = Option::<bls12_381::G1Affine>::from(bls12_381::G1Affine::from_compressed(uc))
-            .ok_or_else(|| Error::malformed(WHAT, "U is not a valid compressed curve point"))?;
-        if bool::from(u.is_identity()) {
-            return Err(Error::malformed(WHAT, "U is the point at infinity"));
+        if u.to_compressed().as_slice() != u_bytes {
+            return Err(Error::InvalidParameter("the decoded U is not this ciphertext's".into()));
         }
+        let wc: &[u8; W_LEN] = w_bytes.try_into().map_err(|_| Error::malformed(WHAT, "W"))?;
         let w = Option::<bls12_381::G2Affine>::from(bls12_381::G2Affine::from_compressed(wc))
             .ok_or_else(|| Error::malformed(WHAT, "W is not a valid compressed curve point"))?;
-        if &u.to_compressed() != uc || &w.to_compressed() != wc {
+        if &w.to_compressed() != wc {
             return Err(Error::malformed(WHAT, "not in canonical form"));
         }
-        let u = crate::envelope::proof::to_pairing_g1(&u)?;
-        let w = g2_from_bls(&w)?;
-        Ok(Self { u, w, h: h_point(v, u_bytes, label)? })
+        Ok(Self { u: g1_from_bls(u)?, w: g2_from_bls(&w)?, h: h_point(v, u_bytes, label)? })
     }
 
     /// U, decoded and checked to be in the prime-order subgroup.
