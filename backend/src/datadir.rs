@@ -123,6 +123,16 @@ impl DataDir {
         self.root.join("private").join(format!("{}.p8", a.stem()))
     }
 
+    /// The transparency log's own signing key, encrypted with the CA password.
+    pub fn log_key_path(&self) -> PathBuf {
+        self.root.join("private").join("log.p8")
+    }
+
+    /// The transparency log's verifier key (public), `<origin>+<id>+<key>`.
+    pub fn log_vkey_path(&self) -> PathBuf {
+        self.root.join("log.vkey")
+    }
+
     /// Path of the newest CRL.
     pub fn crl_path(&self) -> PathBuf {
         self.root.join("crl.pem")

@@ -33,4 +33,5 @@ pub mod server;
 pub mod setup;
 pub mod stats;
 pub mod tenders;
+pub mod tlog;
 pub mod tsa;

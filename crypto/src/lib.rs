@@ -31,6 +31,7 @@ pub mod envelope;
 pub mod error;
 pub mod hash;
 pub mod keyfile;
+pub mod log;
 pub mod login;
 pub mod manifest;
 pub mod message;

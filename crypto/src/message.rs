@@ -55,11 +55,15 @@ pub enum Purpose {
     CommitteeKey,
     /// The platform's deadline manifest of a tender's accepted envelopes.
     DeadlineManifest,
+    /// The transparency log's signed tree head (a checkpoint).
+    LogCheckpoint,
+    /// A witness's co-signature on a log checkpoint it found consistent.
+    LogCosignature,
 }
 
 impl Purpose {
     /// Every purpose, for tests and listings.
-    pub const ALL: [Purpose; 15] = [
+    pub const ALL: [Purpose; 17] = [
         Purpose::Login,
         Purpose::BidDocument,
         Purpose::Bid,
@@ -75,6 +79,8 @@ impl Purpose {
         Purpose::SignatureRefusal,
         Purpose::CommitteeKey,
         Purpose::DeadlineManifest,
+        Purpose::LogCheckpoint,
+        Purpose::LogCosignature,
     ];
 
     /// The tag that is signed with every message of this purpose.
@@ -89,6 +95,8 @@ impl Purpose {
             Purpose::KeyCeremony => "key-ceremony/v1",
             Purpose::CommitteeKey => "committee-key/v1",
             Purpose::DeadlineManifest => "deadline-manifest/v1",
+            Purpose::LogCheckpoint => "log-checkpoint/v1",
+            Purpose::LogCosignature => "log-cosignature/v1",
             Purpose::Receipt => "receipt/v1",
             Purpose::Tender => "tender/v1",
             Purpose::Results => "results/v1",

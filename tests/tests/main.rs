@@ -27,4 +27,5 @@ mod server_opening_resume;
 mod server_privacy;
 mod server_stats_roles;
 mod ses_openssl;
+mod transparency_log;
 mod web_static;

@@ -112,9 +112,12 @@ async fn stamp_serial(s: &TestServer, data: &[u8]) -> Vec<u8> {
 async fn restart_continues_the_chain_and_the_serials(engine: Engine) {
     let mut s = TestServer::start(engine).await;
     let root = std::fs::read(s.data_dir().join("root.pem")).unwrap();
-    assert_eq!(stamp_serial(&s, b"before").await, [1]);
+    // The log's checkpoints are stamped from the same serials: a serial only grows.
+    let number = |b: Vec<u8>| b.iter().fold(0u64, |n, d| n << 8 | u64::from(*d));
+    let before = number(stamp_serial(&s, b"before").await);
     s.restart().await;
-    assert_eq!(stamp_serial(&s, b"after").await, [2]);
+    let after = number(stamp_serial(&s, b"after").await);
+    assert!(before >= 1 && after > before, "serial {after} after the restart, {before} before");
     assert_eq!(std::fs::read(s.data_dir().join("root.pem")).unwrap(), root, "the CA is kept");
     let out = s.sealbid(&["audit", "verify"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -130,7 +133,7 @@ async fn restart_continues_the_chain_and_the_serials(engine: Engine) {
 /// stay one valid chain with every event in it, and no TSA serial repeats.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_servers_on_one_postgres_keep_one_chain() {
-    let a = TestServer::start(Engine::Postgres).await;
+    let a = TestServer::start_with(Engine::Postgres, |c| c.checkpoint_secs = 1).await;
     let url = a.database_url.clone().unwrap();
 
     let mut b = tokio::process::Command::new(sealbid_bin())
@@ -139,6 +142,7 @@ async fn two_servers_on_one_postgres_keep_one_chain() {
         .args(["serve", "--listen", "127.0.0.1:0"])
         .env("SEALBID_CA_PASSWORD", CA_PW)
         .env("DATABASE_URL", &url)
+        .env("SEALBID_CHECKPOINT_SECS", "1")
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -161,6 +165,24 @@ async fn two_servers_on_one_postgres_keep_one_chain() {
     };
 
     const PER_SERVER: usize = 20;
+    // A monitor follows the log through either server while both append.
+    let state = a.scratch().join("monitor.json");
+    let monitor = |base: String| {
+        let (state, dir) = (state.clone(), a.data_dir());
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new(sealbid_bin())
+                .arg("--data-dir")
+                .arg(dir)
+                .args(["log", "verify", "--server", &base, "--state"])
+                .arg(state)
+                .output()
+                .unwrap()
+        })
+    };
+    let first = monitor(a.base.clone()).await.unwrap();
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    let first =
+        String::from_utf8_lossy(&first.stdout).trim().rsplit(' ').next().unwrap().parse::<u64>().unwrap();
     let mut tasks = Vec::new();
     for base in [a.base.clone(), b_base.clone()] {
         for i in 0..PER_SERVER {
@@ -173,16 +195,29 @@ async fn two_servers_on_one_postgres_keep_one_chain() {
             }));
         }
     }
-    for t in tasks {
+    let mut sizes = vec![first];
+    for (i, t) in tasks.into_iter().enumerate() {
         assert!(t.await.unwrap().is_success());
+        if i % 10 == 9 {
+            // Each checkpoint, from either server, is consistent with the one before.
+            let base = if i % 20 == 9 { a.base.clone() } else { b_base.clone() };
+            tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+            let out = monitor(base).await.unwrap();
+            let said = String::from_utf8_lossy(&out.stdout).into_owned();
+            assert!(out.status.success(), "{said}{}", String::from_utf8_lossy(&out.stderr));
+            sizes.push(said.trim().rsplit(' ').next().unwrap().parse::<u64>().unwrap());
+        }
     }
+    assert!(sizes.windows(2).all(|w| w[0] <= w[1]), "checkpoints never shrink: {sizes:?}");
+    assert!(sizes.first() < sizes.last(), "the servers signed new checkpoints as the log grew: {sizes:?}");
     b.kill().await.unwrap();
 
     let out = a.sealbid(&["audit", "verify"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    // Two server.start events and every stamp.
+    // Two server.start events and every stamp, each once in one tree, at consecutive indices.
     assert!(stdout.contains(&format!("OK: {} events", 2 + 2 * PER_SERVER)), "{stdout}");
+    assert!(stdout.contains(&format!("log OK: {} entries", 2 + 2 * PER_SERVER)), "{stdout}");
 
     let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
     let (stamps, distinct): (i64, i64) = sqlx::query_as(

@@ -108,11 +108,15 @@ macro_rules! append_in {
             use sqlx::Row as _;
             let ev: $crate::audit::NewEvent = $ev;
             let details = serde_json::to_string(&ev.details)?;
-            let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
-                .fetch_one(&mut *$tx)
-                .await?;
+            let head = sqlx::query(
+                "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash, log_size, frontier",
+            )
+            .fetch_one(&mut *$tx)
+            .await?;
             let seq: i64 = head.try_get("seq")?;
             let prev_hash: String = head.try_get("hash")?;
+            let log_size: i64 = head.try_get("log_size")?;
+            let frontier: Vec<u8> = head.try_get("frontier")?;
             let time = $crate::authority::rfc3339(time::OffsetDateTime::now_utc());
             let Some(hash) = $crate::audit::chain::row_hash(
                 &prev_hash,
@@ -125,6 +129,16 @@ macro_rules! append_in {
             ) else {
                 anyhow::bail!("the audit head holds a malformed hash");
             };
+            let step = $crate::tlog::step(
+                seq,
+                log_size,
+                &frontier,
+                &time,
+                &ev.action,
+                &ev.actor,
+                &ev.subject,
+                &details,
+            )?;
             sqlx::query(
                 "INSERT INTO audit_events (seq, time, actor, action, subject, details, prev_hash, hash) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -139,8 +153,21 @@ macro_rules! append_in {
             .bind(&hash)
             .execute(&mut *$tx)
             .await?;
-            sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+            sqlx::query("INSERT INTO log_entries (seq, salt) VALUES ($1, $2)")
+                .bind(seq)
+                .bind(&step.salt)
+                .execute(&mut *$tx)
+                .await?;
+            let nodes_sql = $crate::tlog::insert_nodes_sql(step.nodes.len());
+            let mut nodes = sqlx::query(&nodes_sql);
+            for (id, h) in &step.nodes {
+                nodes = nodes.bind(*id).bind(h.as_slice());
+            }
+            nodes.execute(&mut *$tx).await?;
+            sqlx::query("UPDATE audit_head SET hash = $1, log_size = $2, frontier = $3 WHERE id = 1")
                 .bind(&hash)
+                .bind(seq)
+                .bind(&step.frontier)
                 .execute(&mut *$tx)
                 .await?;
             anyhow::Ok($crate::audit::Event {

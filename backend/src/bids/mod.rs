@@ -8,6 +8,7 @@
 //! | `POST /api/v1/tenders/{id}/bids/withdraw` | bidder | `{request}` (base64 signed `BidRequest`) → 200 |
 //! | `GET /api/v1/tenders/{id}/bids/mine` | bidder | the bidder's bids for the tender, oldest first, with statuses |
 //! | `GET /api/v1/bids/{id}/receipt` | the bidder who made it | the receipt, DER |
+//! | `GET /api/v1/bids/{id}/log` | the bidder who made it | its acceptance's log entry, content, checkpoint and inclusion proof (JSON) |
 //! | `GET /api/v1/tenders/{id}/intake` | centre, operator, the committee's officials | counts only, never contents |
 //!
 //! Intake checks, in order: role (403), signing allowed (403), the tender is
@@ -59,6 +60,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/tenders/{id}/bids/withdraw", post(withdraw))
         .route("/api/v1/tenders/{id}/bids/mine", get(mine))
         .route("/api/v1/bids/{id}/receipt", get(receipt))
+        .route("/api/v1/bids/{id}/log", get(log_bundle))
         .route("/api/v1/tenders/{id}/intake", get(intake))
 }
 
@@ -246,11 +248,11 @@ async fn accept(
         details: json!({ "bid": id, "tender": t.id, "bidder": b.uscc.as_str(), "envelope_hash": hash_hex,
                          "replaces": replaces.map(|r| r.0) }),
     };
-    let id = store::insert(&s.db, &new, replaces, event).await?;
+    let (id, log_index) = store::insert(&s.db, &new, replaces, event).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({ "bid": id, "envelope_hash": hash_hex, "receipt": Base64::encode_string(&receipt),
-                     "received_at": when })),
+                     "received_at": when, "log_index": log_index })),
     ))
 }
 
@@ -374,12 +376,14 @@ async fn mine(
     Ok(Json(json!({ "tender": t.id, "version": t.version, "bids": bids })))
 }
 
-async fn receipt(
-    State(s): State<AppState>,
-    current: CurrentUser,
+/// Bid `id` if the logged-in bidder made it; 404 for anyone else's.
+async fn own_bid(
+    s: &AppState,
+    current: &CurrentUser,
     id: Result<Path<i64>, PathRejection>,
-) -> Result<Vec<u8>, ApiError> {
-    require(&current.user, &["bidder"], "fetch receipts")?;
+    action: &str,
+) -> Result<i64, ApiError> {
+    require(&current.user, &["bidder"], action)?;
     let Path(id) = id.map_err(|_| ApiError::BadRequest("bid id must be an integer".into()))?;
     let sql = "SELECT bidder_uscc FROM bids WHERE id = $1";
     let owner: Option<String> =
@@ -388,7 +392,32 @@ async fn receipt(
     if owner.is_none() || owner != current.user.uscc {
         return Err(ApiError::NotFound(format!("no bid {id} of yours")));
     }
+    Ok(id)
+}
+
+async fn receipt(
+    State(s): State<AppState>,
+    current: CurrentUser,
+    id: Result<Path<i64>, PathRejection>,
+) -> Result<Vec<u8>, ApiError> {
+    let id = own_bid(&s, &current, id, "fetch receipts").await?;
     store::receipt(&s.db, id).await?.ok_or_else(|| ApiError::NotFound(format!("no bid {id}")))
+}
+
+/// The bid's acceptance in the transparency log: its entry, content, a
+/// checkpoint holding it and the inclusion proof (signed at once if no
+/// checkpoint holds it yet). Kept with the receipt, it proves to anyone
+/// that the log accepted the bid at that time.
+async fn log_bundle(
+    State(s): State<AppState>,
+    current: CurrentUser,
+    id: Result<Path<i64>, PathRejection>,
+) -> Result<Json<sealbid_crypto::log::InclusionBundle>, ApiError> {
+    let id = own_bid(&s, &current, id, "fetch their bids' log proofs").await?;
+    let index = store::log_index(&s.db, id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("bid {id} was accepted before the log existed")))?;
+    Ok(Json(crate::tlog::routes::bundle(&s, u64::try_from(index).map_err(anyhow::Error::from)?).await?))
 }
 
 async fn intake(

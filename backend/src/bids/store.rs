@@ -100,13 +100,13 @@ fn classify(e: sqlx::Error) -> Refused {
 
 /// Stores a new active bid, optionally replacing (or recording a request
 /// about) bid `replaces`, and its audit event (`event` of the new id), all in
-/// one transaction. Returns the new id.
+/// one transaction. Returns the new id and its event's log index.
 pub async fn insert(
     db: &Db,
     b: &NewBid<'_>,
     replaces: Option<(i64, &[u8])>,
     event: impl FnOnce(i64) -> NewEvent,
-) -> Result<i64, Refused> {
+) -> Result<(i64, i64), Refused> {
     let _gate = db.write_gate().await.map_err(Refused::Db)?;
     with_pool!(db, p => async {
         let mut tx = p.begin().await.map_err(classify)?;
@@ -128,9 +128,12 @@ pub async fn insert(
         .bind(b.envelope).bind(b.envelope_hash).bind(b.key_point).bind(b.tender_version).bind(b.received_at)
         .bind(b.receipt).bind(replaces.map(|r| r.0))
         .fetch_one(&mut *tx).await.map_err(classify)?;
-        append_in!(tx, event(id)).map_err(Refused::Db)?;
+        let logged = append_in!(tx, event(id)).map_err(Refused::Db)?;
+        let log_index = logged.seq - 1;
+        sqlx::query("UPDATE bids SET log_index = $1 WHERE id = $2")
+            .bind(log_index).bind(id).execute(&mut *tx).await.map_err(classify)?;
         tx.commit().await.map_err(classify)?;
-        Ok(id)
+        Ok((id, log_index))
     }.await)
 }
 
@@ -170,6 +173,16 @@ pub async fn history(db: &Db, tender: &str, uscc: &str) -> Result<Vec<BidRow>> {
 }
 
 /// A bid's receipt (DER), by id.
+/// The log index of bid `id`'s acceptance (none for bids older than the log).
+pub async fn log_index(db: &Db, id: i64) -> Result<Option<i64>> {
+    let sql = "SELECT log_index FROM bids WHERE id = $1";
+    let v: Option<Option<i64>> =
+        with_pool!(db, p => sqlx::query_scalar(sql).bind(id).fetch_optional(p).await)
+            .context("cannot read the bid's log index")?;
+    Ok(v.flatten())
+}
+
+/// The receipt of bid `id`.
 pub async fn receipt(db: &Db, id: i64) -> Result<Option<Vec<u8>>> {
     let sql = "SELECT receipt FROM bids WHERE id = $1";
     with_pool!(db, p => sqlx::query_scalar(sql).bind(id).fetch_optional(p).await)

@@ -202,7 +202,7 @@ pub fn first_certificate(path: &Path) -> Result<Certificate> {
     certificates(path)?.into_iter().next().with_context(|| format!("{} holds no certificate", path.display()))
 }
 
-fn certificates(path: &Path) -> Result<Vec<Certificate>> {
+pub fn certificates(path: &Path) -> Result<Vec<Certificate>> {
     Certificate::from_pem_bundle(&read_text(path)?)
         .with_context(|| format!("{} is not a PEM certificate file", path.display()))
 }

@@ -21,6 +21,7 @@ mod committee;
 mod csr;
 mod init;
 mod key;
+mod log;
 mod opening;
 mod pdf;
 mod receipt;
@@ -80,6 +81,9 @@ pub enum Command {
     /// Audit trail: verify its hash chain.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// The transparency log: monitor it (`verify`) or co-sign it as a witness.
+    #[command(subcommand)]
+    Log(log::LogCommand),
     /// Load generators that measure a running server from this process.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -144,6 +148,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Seal(cmd) => seal::run(&dir, cmd),
         Command::Serve(args) => serve::run(&dir, args),
         Command::Audit(cmd) => audit::run(&dir, cmd),
+        Command::Log(cmd) => log::run(cmd),
         Command::Auth(cmd) => auth::run(&dir, cmd),
         Command::Bench(cmd) => bench::run_command(&dir, cmd),
         Command::Committee(cmd) => committee::run(cmd),

@@ -94,10 +94,12 @@ pub fn is_postgres_url(url: &str) -> bool {
 
 impl Db {
     /// Opens the database (SQLite in `data_dir` unless `database_url` is a
-    /// PostgreSQL URL) and runs the migrations.
+    /// PostgreSQL URL), runs the migrations and brings audit events recorded
+    /// before the transparency log existed into it.
     pub async fn connect(data_dir: &Path, database_url: Option<&str>) -> Result<Self> {
         let db = Self::open(data_dir, database_url, true).await?;
         db.migrate().await?;
+        crate::tlog::store::backfill(&db).await?;
         Ok(db)
     }
 

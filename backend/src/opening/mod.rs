@@ -366,7 +366,9 @@ async fn publish_results(s: &AppState, t: &Tender) -> anyhow::Result<()> {
         .await?
     {
         tenders::store::mark_opened(&s.db, &t.id).await?;
-        let details = json!({ "bids": evaluation.bids, "invalid": evaluation.invalid_bids.len() });
+        // The document's hash binds the log entry to exactly these results.
+        let details = json!({ "bids": evaluation.bids, "invalid": evaluation.invalid_bids.len(),
+                              "document_sm3": hex::encode(sealbid_crypto::sm3(doc.as_bytes())) });
         audit::append(
             &s.db,
             NewEvent {
@@ -517,8 +519,13 @@ async fn results(
     };
     let (_, me) = roster(&s, &t, &current.user).await?;
     let full = me.is_some() || matches!(current.user.role.as_str(), "centre" | "operator" | "regulator");
+    // The publication's log entry (with the document's hash) and its inclusion proof.
+    let log = match crate::tlog::store::find(&s.db, "results.published", &t.id).await? {
+        Some(index) => Some(crate::tlog::routes::bundle(&s, index).await?),
+        None => None,
+    };
     let signed = json!({ "document": doc, "signature": Base64::encode_string(&sig),
-                         "timestamp": Base64::encode_string(&ts), "published_at": at });
+                         "timestamp": Base64::encode_string(&ts), "published_at": at, "log": &log });
     if full {
         return Ok(Json(signed));
     }
@@ -557,5 +564,6 @@ async fn results(
         .into_iter()
         .filter(|r| r["bidder"] == me.as_str())
         .collect();
-    Ok(Json(json!({ "tender": t.id, "published_at": at, "items": items, "my_invalid_bids": invalid })))
+    Ok(Json(json!({ "tender": t.id, "published_at": at, "items": items, "my_invalid_bids": invalid,
+                    "log": log })))
 }

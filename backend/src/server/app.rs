@@ -37,6 +37,8 @@ pub struct AppState {
     pub tsa: Arc<TimeStampAuthority>,
     /// The platform's signing key (receipts, tenders, results).
     pub platform: Arc<crate::platform::Platform>,
+    /// The transparency log's signing key.
+    pub log: Arc<crate::tlog::LogSigner>,
     /// The configuration the server started with.
     pub config: Arc<Config>,
     /// Openings running in this process (so a second request does not start another).
@@ -61,11 +63,13 @@ pub struct Running {
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
     ticker: JoinHandle<()>,
+    checkpointer: JoinHandle<()>,
 }
 
 impl Drop for Running {
     fn drop(&mut self) {
         self.ticker.abort();
+        self.checkpointer.abort();
     }
 }
 
@@ -76,6 +80,7 @@ impl Running {
             let _ = stop.send(());
         }
         self.ticker.abort();
+        self.checkpointer.abort();
         let served = (&mut self.task).await;
         self.db.close().await;
         served.context("the server task failed")?.context("the server stopped with an error")
@@ -106,6 +111,7 @@ pub async fn launch(listener: TcpListener, mut config: Config) -> Result<Running
     let engine = state.db.engine();
     let db = state.db.clone();
     let ticker = crate::manifests::spawn_ticker(state.clone());
+    let checkpointer = crate::tlog::signer::spawn(state.clone());
     let app = router(state);
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -116,7 +122,7 @@ pub async fn launch(listener: TcpListener, mut config: Config) -> Result<Running
             .await
     });
     tracing::info!(%addr, engine, "sealbid is serving");
-    Ok(Running { addr, engine, db, stop: Some(stop), task, ticker })
+    Ok(Running { addr, engine, db, stop: Some(stop), task, ticker, checkpointer })
 }
 
 /// Prepares the platform state without serving it (also used by `sealbid bench opening`).
@@ -137,6 +143,7 @@ pub async fn prepare(config: Config) -> Result<AppState> {
     }
     let tsa = crate::tsa::load(&dir, password.expose().as_bytes()).await?;
     let platform = crate::platform::load(&dir, password.expose().as_bytes()).await?;
+    let log = crate::tlog::signer::load(&dir, password.expose().as_bytes()).await?;
     let db = Db::connect(dir.path(), config.database_url.as_ref().map(Secret::expose)).await?;
     migrate_sessions(&db).await?;
     // Serials the offline `sealbid ts stamp` already used are never reissued.
@@ -155,6 +162,7 @@ pub async fn prepare(config: Config) -> Result<AppState> {
         data_dir: dir,
         tsa,
         platform,
+        log,
         config: Arc::new(config),
         openings: Arc::default(),
         ciphertexts: crate::bids::ciphertexts::CiphertextChecker::start(
@@ -191,6 +199,7 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::auth::router())
         .merge(crate::lifecycle::router())
         .merge(crate::audit::router())
+        .merge(crate::tlog::router())
         .merge(crate::people::router())
         .merge(crate::committees::router())
         .merge(crate::tenders::router())

@@ -10,6 +10,7 @@
 //! | `body_limit` | `SEALBID_BODY_LIMIT` | `1048576` (bytes) |
 //! | `secure_cookies` | `SEALBID_SECURE_COOKIES` | `false` (set when served over TLS) |
 //! | `opening_chunk` | `SEALBID_OPENING_CHUNK` | `2000` (envelopes opened per stored chunk) |
+//! | `checkpoint_secs` | `SEALBID_CHECKPOINT_SECS` | `30` (seconds between log checkpoints while entries arrive; the log promises at most 60) |
 //! | `web_dir` | `SEALBID_WEB_DIR` | `frontend/dist` (the built web app, relative to the working directory) |
 //! | — | `SEALBID_CA_PASSWORD` | prompt |
 //!
@@ -67,6 +68,8 @@ pub struct Config {
     /// Envelopes the opening stores per chunk: a crash loses at most one
     /// chunk's work, and progress moves in steps of this size.
     pub opening_chunk: usize,
+    /// Seconds between the log's checkpoints while entries arrive.
+    pub checkpoint_secs: u64,
     /// The built web app (`scripts/build-frontend.sh` writes it), served at `/`.
     pub web_dir: PathBuf,
 }
@@ -90,6 +93,7 @@ struct FileConfig {
     body_limit: Option<usize>,
     secure_cookies: Option<bool>,
     opening_chunk: Option<usize>,
+    checkpoint_secs: Option<u64>,
     web_dir: Option<PathBuf>,
 }
 
@@ -106,6 +110,7 @@ impl Config {
             ca_password: None,
             demo: false,
             opening_chunk: DEFAULT_OPENING_CHUNK,
+            checkpoint_secs: crate::tlog::CHECKPOINT_EVERY.as_secs(),
             web_dir: PathBuf::from(DEFAULT_WEB_DIR),
         }
     }
@@ -141,6 +146,7 @@ impl Config {
         self.body_limit = f.body_limit.unwrap_or(self.body_limit);
         self.secure_cookies = f.secure_cookies.unwrap_or(self.secure_cookies);
         self.opening_chunk = f.opening_chunk.unwrap_or(self.opening_chunk);
+        self.checkpoint_secs = f.checkpoint_secs.unwrap_or(self.checkpoint_secs);
         self.web_dir = f.web_dir.unwrap_or(std::mem::take(&mut self.web_dir));
     }
 
@@ -166,6 +172,13 @@ impl Config {
                 .ok()
                 .filter(|&n: &usize| n > 0)
                 .with_context(|| format!("SEALBID_OPENING_CHUNK={v:?} is not a positive count"))?;
+        }
+        if let Some(v) = get("SEALBID_CHECKPOINT_SECS") {
+            self.checkpoint_secs = v
+                .parse()
+                .ok()
+                .filter(|n: &u64| (1..=3600).contains(n))
+                .with_context(|| format!("SEALBID_CHECKPOINT_SECS={v:?} is not 1 to 3600 seconds"))?;
         }
         if let Some(v) = get("SEALBID_SECURE_COOKIES") {
             self.secure_cookies = matches!(v.as_str(), "1" | "true" | "yes" | "on");
