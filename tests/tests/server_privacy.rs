@@ -9,7 +9,8 @@
 //! (their enrolment and logins) are not bid events; an `actor` filter on a
 //! bidder's serial finds none of its bids. After the opening publishes the
 //! results, the trail names the bidders again with the real hashes, and the
-//! statistics count their bids per signer.
+//! statistics count their bids per signer. The public transparency log
+//! holds every bid event from the start, as a salted commitment only.
 
 use std::time::Duration;
 
@@ -99,6 +100,32 @@ async fn assert_hidden(
     let hashes = stored_bid_hashes(s).await;
     assert_eq!(hashes.len(), bid_events);
     let marker = format!("hidden until the results of {tender} are published");
+    // The public transparency log holds the bid events as commitments only.
+    let end = last_seq(s, readers[0].1).await;
+    let mut start = mark;
+    let mut logged_bids = 0;
+    while start < end {
+        let resp = s
+            .client
+            .get(s.url(&format!("/api/v1/log/entries?start={start}&end={end}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        let body = resp.text().await.unwrap();
+        for b in bidders {
+            assert!(b.found_in(&body).is_empty(), "the public log shows {:?} in {body}", b.found_in(&body));
+        }
+        let page: Value = serde_json::from_str(&body).unwrap();
+        for e in page["entries"].as_array().unwrap() {
+            if e["action"].as_str().unwrap().starts_with("bid.") {
+                logged_bids += 1;
+                assert_eq!((&e["hidden"], &e["content"]), (&json!(marker), &Value::Null), "{e}");
+            }
+        }
+        start = page["end"].as_i64().unwrap();
+    }
+    assert_eq!(logged_bids, bid_events, "every bid event is in the log");
     for (who, cookie) in readers {
         let (bodies, events) = audit_pages(s, cookie, "", mark).await;
         for body in &bodies {

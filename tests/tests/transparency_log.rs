@@ -163,6 +163,19 @@ async fn receipts_results_and_witness_then_a_rewritten_history_is_caught(engine:
     let mut forged = bundle.clone();
     forged.content.subject.push('X');
     assert!(forged.verify(&log).unwrap_err().to_string().contains("not what it commits to"));
+    // The kept bundle checks offline with the real binary; the forged one is refused.
+    let vkey = log.to_vkey();
+    for (name, b, ok) in [("kept.json", &bundle, true), ("forged.json", &forged, false)] {
+        let path = s.scratch().join(name);
+        std::fs::write(&path, serde_json::to_string(b).unwrap()).unwrap();
+        let out = log_cmd(&s, &["check", "--bundle", &path.to_string_lossy(), "--log-key", &vkey]);
+        assert_eq!(out.status.success(), ok, "{}", text(&out));
+        let said = text(&out);
+        assert!(
+            said.contains(if ok { "is in the checkpoint of size" } else { "not what it commits to" }),
+            "{said}"
+        );
+    }
 
     // The results carry the publication's entry, bound to the document's hash.
     let (st, results) = get(&s, &format!("/api/v1/tenders/{tender}/results"), &centre.cookie).await;
@@ -190,7 +203,6 @@ async fn receipts_results_and_witness_then_a_rewritten_history_is_caught(engine:
     );
     assert!(out.status.success(), "{}", text(&out));
     let state = s.scratch().join("monitor.json").to_string_lossy().into_owned();
-    let vkey = log.to_vkey();
     let out = log_cmd(
         &s,
         &["verify", "--server", &s.base, "--state", &state, "--log-key", &vkey, "--witness", &cert],

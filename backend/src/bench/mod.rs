@@ -4,5 +4,6 @@
 //! Each command prints one JSON object with what it measured.
 
 pub mod intake;
+pub mod log;
 pub mod login;
 pub mod opening;

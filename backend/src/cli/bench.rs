@@ -86,6 +86,23 @@ pub enum BenchCommand {
         #[arg(long, env = "SEALBID_DATABASE_URL")]
         database_url: Option<String>,
     },
+    /// The transparency log: proofs from a tree of --entries leaves stored as
+    /// the server stores it, appends per second, and `sealbid log verify` of
+    /// --appends new entries over HTTP. Prints one JSON object.
+    Log {
+        /// Leaves of the tree the proofs are taken from.
+        #[arg(long, default_value_t = 1_000_000)]
+        entries: u64,
+        /// Proofs of each kind to time.
+        #[arg(long, default_value_t = 1_000)]
+        proofs: usize,
+        /// Events to append and then verify with the monitor.
+        #[arg(long, default_value_t = 100_000)]
+        appends: usize,
+        /// A fresh directory for the generated data (default: a new one under the system temp dir, removed after).
+        #[arg(long)]
+        scratch: Option<PathBuf>,
+    },
     /// Seals generated bids into a published tender of this data directory, as if received.
     ///
     /// For measuring an official's checks and shares at scale in the browser
@@ -146,6 +163,20 @@ pub fn run_command(dir: &crate::datadir::DataDir, cmd: BenchCommand) -> Result<(
             let report = runtime.block_on(crate::bench::opening::run(bench));
             if temporary {
                 let _ = std::fs::remove_dir_all(&data_dir);
+            }
+            println!("{}", serde_json::to_string_pretty(&report?)?);
+            Ok(())
+        }
+        BenchCommand::Log { entries, proofs, appends, scratch } => {
+            let temporary = scratch.is_none();
+            let scratch = scratch.unwrap_or_else(|| {
+                std::env::temp_dir().join(format!("sealbid-bench-log-{}", std::process::id()))
+            });
+            let bench = crate::bench::log::LogBench { entries, proofs, appends, scratch: scratch.clone() };
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+            let report = runtime.block_on(crate::bench::log::run(bench));
+            if temporary {
+                let _ = std::fs::remove_dir_all(&scratch);
             }
             println!("{}", serde_json::to_string_pretty(&report?)?);
             Ok(())

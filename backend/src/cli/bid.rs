@@ -65,6 +65,13 @@ pub enum BidCommand {
         /// Where to write the receipt (DER).
         #[arg(long, value_name = "R.der")]
         receipt_out: Option<PathBuf>,
+        /// Where to write the bid's transparency-log bundle (entry, checkpoint,
+        /// inclusion proof), checked under the log key before it is written.
+        #[arg(long, value_name = "LOG.json")]
+        log_out: Option<PathBuf>,
+        /// The log's verifier key (text or a file); default: the one the server publishes at /pki/log.
+        #[arg(long, value_name = "VKEY")]
+        log_key: Option<String>,
     },
 }
 
@@ -95,8 +102,9 @@ pub fn run(cmd: BidCommand) -> Result<()> {
         BidCommand::Seal { tender, statement, quote, key, cert, out } => {
             seal(&tender, &statement, &quote, &key, &cert, &out)
         }
-        BidCommand::Submit { server, tender, envelope, key, cert, receipt_out } => {
-            submit(server.trim_end_matches('/'), &tender, &envelope, &key, &cert, receipt_out.as_deref())
+        BidCommand::Submit { server, tender, envelope, key, cert, receipt_out, log_out, log_key } => {
+            let log = log_out.as_deref().map(|out| (out, log_key.as_deref()));
+            submit(server.trim_end_matches('/'), &tender, &envelope, &key, &cert, receipt_out.as_deref(), log)
         }
     }
 }
@@ -214,6 +222,7 @@ fn submit(
     key_path: &Path,
     cert_path: &Path,
     receipt_out: Option<&Path>,
+    log_out: Option<(&Path, Option<&str>)>,
 ) -> Result<()> {
     let tender = TenderId::parse(tender)?;
     let der = read_file(envelope_path)?;
@@ -231,7 +240,7 @@ fn submit(
         let cookie = super::client::login(&client, url, &key, &chain).await.context("login failed")?;
         let resp = client
             .post(format!("{url}/api/v1/tenders/{tender}/bids"))
-            .header(reqwest::header::COOKIE, cookie)
+            .header(reqwest::header::COOKIE, &cookie)
             .header(reqwest::header::ORIGIN, url)
             .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
             .body(der)
@@ -245,6 +254,12 @@ fn submit(
                 body["error"].as_str().unwrap_or("error"),
                 body["message"].as_str().unwrap_or("no message")
             );
+        }
+        if let Some((out, vkey)) = log_out {
+            let bid = body["bid"].as_i64().context("the answer names no bid")?;
+            let bundle = super::log::fetch_bundle(&client, url, &cookie, bid, vkey).await?;
+            write_atomic(out, serde_json::to_string_pretty(&bundle)?.as_bytes())?;
+            println!("log entry {} written to {}", bundle.entry.index, out.display());
         }
         anyhow::Ok(body)
     })?;

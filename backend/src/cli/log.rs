@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use sealbid_crypto::log::tree::{Frontier, Hash, Sm3, verify_consistency};
-use sealbid_crypto::log::{EntryContent, LogEntry, LogVerifier, SignedNote};
+use sealbid_crypto::log::{EntryContent, InclusionBundle, LogEntry, LogVerifier, SignedNote};
 use sealbid_crypto::pki::Certificate;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -46,6 +46,17 @@ pub enum LogCommand {
         #[arg(long, value_name = "CERT.pem")]
         witness: Vec<PathBuf>,
     },
+    /// Check a kept log bundle (from `bid submit --log-out` or a results
+    /// answer's `log`) offline: the checkpoint's log signature, the content
+    /// against the entry's commitment and the inclusion proof.
+    Check {
+        /// The bundle (JSON).
+        #[arg(long, value_name = "LOG.json")]
+        bundle: PathBuf,
+        /// The log's verifier key (text or a file holding it).
+        #[arg(long, value_name = "VKEY")]
+        log_key: String,
+    },
     /// Verify as `log verify` does, then co-sign the checkpoint as a witness
     /// (a regulator's certificate) and hand the co-signature to the server.
     Witness {
@@ -65,6 +76,46 @@ pub enum LogCommand {
         #[arg(long, value_name = "CERT.pem")]
         cert: PathBuf,
     },
+}
+
+/// The log's verifier key from `vkey` (text or a file holding it), else as `url` publishes it.
+pub async fn log_verifier(client: &reqwest::Client, url: &str, vkey: Option<&str>) -> Result<LogVerifier> {
+    let text = match vkey {
+        Some(k) if Path::new(k).exists() => read_text(Path::new(k))?,
+        Some(k) => k.to_string(),
+        None => client.get(format!("{url}/pki/log")).send().await?.error_for_status()?.text().await?,
+    };
+    Ok(LogVerifier::from_vkey(text.trim())?)
+}
+
+/// Fetches bid `bid`'s log bundle with the session `cookie` and checks it
+/// under the log key before handing it back.
+pub async fn fetch_bundle(
+    client: &reqwest::Client,
+    url: &str,
+    cookie: &str,
+    bid: i64,
+    vkey: Option<&str>,
+) -> Result<InclusionBundle> {
+    let verifier = log_verifier(client, url, vkey).await?;
+    let resp = client
+        .get(format!("{url}/api/v1/bids/{bid}/log"))
+        .header(reqwest::header::COOKIE, cookie)
+        .send()
+        .await?;
+    let status = resp.status();
+    if !status.is_success() {
+        bail!(
+            "the server gave no log bundle for bid {bid} (HTTP {status}): {}",
+            resp.text().await.unwrap_or_default()
+        );
+    }
+    let bundle: InclusionBundle = resp.json().await.context("the log bundle does not parse")?;
+    bundle.verify(&verifier).context("the server's log bundle does not verify")?;
+    if !bundle.content.details.contains(&format!("\"bid\":{bid},")) {
+        bail!("the server's log bundle is the entry of another event than bid {bid}'s acceptance");
+    }
+    Ok(bundle)
 }
 
 /// What the monitor has seen.
@@ -96,6 +147,17 @@ pub fn run(cmd: LogCommand) -> Result<()> {
                 &witnesses,
             ))?;
             println!("consistent: tree size {}", note.checkpoint.size);
+            Ok(())
+        }
+        LogCommand::Check { bundle, log_key } => {
+            let verifier = runtime.block_on(log_verifier(&client()?, "", Some(&log_key)))?;
+            let b: InclusionBundle = serde_json::from_str(&read_text(&bundle)?)
+                .with_context(|| format!("{} is not a log bundle", bundle.display()))?;
+            let cp = b.verify(&verifier)?;
+            println!(
+                "log entry {} ({}, {}) is in the checkpoint of size {} signed at {}",
+                b.entry.index, b.entry.action, b.entry.time, cp.size, cp.time
+            );
             Ok(())
         }
         LogCommand::Witness { server, state, log_key, key, cert } => {

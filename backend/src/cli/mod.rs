@@ -21,7 +21,7 @@ mod committee;
 mod csr;
 mod init;
 mod key;
-mod log;
+pub mod log;
 mod opening;
 mod pdf;
 mod receipt;

@@ -112,28 +112,24 @@ pub async fn root_at(db: &Db, size: u64) -> Result<Hash> {
     Ok(root_from_nodes::<Sm3>(size, &nodes(db, &ids).await?)?)
 }
 
-/// Events `[start, end)` of the log (leaf indices) with their salts.
+/// Events `[start, end)` of the log (leaf indices) with their salts; an
+/// event without a salt (the log does not hold it) ends the list there.
 pub async fn entries(db: &Db, start: u64, end: u64) -> Result<Vec<(Event, String)>> {
-    let sql = "SELECT e.seq, e.time, e.actor, e.action, e.subject, e.details, e.prev_hash, e.hash, l.salt \
-               FROM audit_events e JOIN log_entries l ON l.seq = e.seq \
-               WHERE e.seq > $1 AND e.seq <= $2 ORDER BY e.seq";
     let (a, b) = (i64::try_from(start)?, i64::try_from(end)?);
-    let rows = with_pool!(db, p => {
-        let rows = sqlx::query(sql).bind(a).bind(b).fetch_all(p).await?;
-        rows.iter().map(|r| -> Result<(Event, String), sqlx::Error> {
-            Ok((Event {
-                seq: r.try_get("seq")?,
-                time: r.try_get("time")?,
-                actor: r.try_get("actor")?,
-                action: r.try_get("action")?,
-                subject: r.try_get("subject")?,
-                details: r.try_get("details")?,
-                prev_hash: r.try_get("prev_hash")?,
-                hash: r.try_get("hash")?,
-            }, r.try_get("salt")?))
-        }).collect::<Result<Vec<_>, _>>()?
-    });
-    Ok(rows)
+    let events = crate::audit::chain::read_after(db, a, b - a).await?;
+    let sql = "SELECT seq, salt FROM log_entries WHERE seq > $1 AND seq <= $2 ORDER BY seq";
+    let salts: HashMap<i64, String> =
+        with_pool!(db, p => sqlx::query_as::<_, (i64, String)>(sql).bind(a).bind(b).fetch_all(p).await)
+            .context("cannot read the log's entries")?
+            .into_iter()
+            .collect();
+    let mut out = Vec::with_capacity(events.len());
+    for e in events {
+        let Some(salt) = salts.get(&e.seq) else { break };
+        let salt = salt.clone();
+        out.push((e, salt));
+    }
+    Ok(out)
 }
 
 /// The log index of the first event `action` on `subject`.
