@@ -186,6 +186,34 @@ async fn a_contract_is_signed_countersigned_filed_and_verified_in_the_browser() 
     assert!(rows >= 6, "six signatures were made (one voided), the trail shows {rows}");
     assert_eq!(b.count("#audit-table tr.audit-event:not([data-action='contract.signed'])").await, 0);
     b.screenshot("signing-06-audit").await;
+    // The transparency log, checked in the regulator's browser: the first check
+    // pins the log key and replays every entry; the second proves the newest
+    // checkpoint consistent with the one this browser saved in localStorage.
+    b.click("#log-check").await;
+    let first = b.wait_text("#log-verdict", |t| t.contains("一致") || t.contains("不一致")).await;
+    assert!(!first.contains("不一致") && first.contains("首次使用"), "{first}");
+    let size = |t: &str| -> u64 {
+        let digits: String = t
+            .split("树大小")
+            .nth(1)
+            .unwrap_or_default()
+            .trim()
+            .chars()
+            .take_while(char::is_ascii_digit)
+            .collect();
+        digits.parse().unwrap_or_else(|_| panic!("a tree size in {t:?}"))
+    };
+    let n1 = size(&first);
+    assert!(n1 > 10, "the log holds this round's events: {first}");
+    b.click("#log-check").await;
+    let second = b
+        .wait_text("#log-verdict", |t| {
+            (t.contains("一致") && !t.contains("首次使用")) || t.contains("不一致")
+        })
+        .await;
+    assert!(!second.contains("不一致"), "{second}");
+    assert!(size(&second) >= n1, "the tree only grows: {first} then {second}");
+    b.screenshot("signing-06b-log").await;
 
     // What the regulator downloaded, checked by anyone on the Verify page.
     let (st, _) = get(&s, &format!("/api/v1/contracts/{mine}"), &regulator.cookie).await;

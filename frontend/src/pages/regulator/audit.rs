@@ -178,6 +178,7 @@ pub fn audit_page() -> Html {
                 { format!(" {} {} ", lang.t("第", "Page"), pages.len()) }{ lang.t("页 ", "") }
                 <button type="button" id="audit-next" onclick={on_next} disabled={next.is_none()}>{ lang.t("下一页", "Next") }</button>
             </p>
+            <super::log::LogMonitor />
         </section>
     }
 }
