@@ -90,6 +90,20 @@ impl Drop for PgTestDb {
     }
 }
 
+/// The audit head's lock held by [`TestServer::hold_audit_head`].
+pub struct HeldLock {
+    release: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl HeldLock {
+    /// Rolls the holding transaction back, which releases the lock.
+    pub async fn release(self) {
+        let _ = self.release.send(());
+        self.task.await.unwrap();
+    }
+}
+
 /// The real server, started in-process on a random port.
 pub struct TestServer {
     /// `http://127.0.0.1:PORT`.
@@ -289,6 +303,40 @@ impl TestServer {
                 rows
             }
         }
+    }
+
+    /// Locks the audit head from a connection of its own (on SQLite that is
+    /// the database's write lock) and holds it until [`HeldLock::release`]:
+    /// a stand-in for a commit that is slow to arrive. Returns once the lock is held.
+    pub async fn hold_audit_head(&self) -> HeldLock {
+        let (locked_tx, locked) = tokio::sync::oneshot::channel::<()>();
+        let (release, released) = tokio::sync::oneshot::channel::<()>();
+        const LOCK: &str = "UPDATE audit_head SET seq = seq WHERE id = 1";
+        let task = match &self.database_url {
+            Some(url) => {
+                let url = url.clone();
+                tokio::spawn(async move {
+                    let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+                    let mut tx = c.begin().await.unwrap();
+                    sqlx::query(LOCK).execute(&mut *tx).await.unwrap();
+                    let _ = locked_tx.send(());
+                    let _ = released.await;
+                    tx.rollback().await.unwrap();
+                })
+            }
+            None => {
+                let mut c = self.sqlite().await;
+                tokio::spawn(async move {
+                    let mut tx = c.begin().await.unwrap();
+                    sqlx::query(LOCK).execute(&mut *tx).await.unwrap();
+                    let _ = locked_tx.send(());
+                    let _ = released.await;
+                    tx.rollback().await.unwrap();
+                })
+            }
+        };
+        locked.await.expect("the lock was taken");
+        HeldLock { release, task }
     }
 
     async fn sqlite(&self) -> sqlx::SqliteConnection {

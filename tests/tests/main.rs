@@ -18,6 +18,7 @@ mod server_audit_read;
 mod server_auth;
 mod server_bidding;
 mod server_bidding_roles;
+mod server_deadline;
 mod server_demo;
 mod server_documents;
 mod server_documents_roles;

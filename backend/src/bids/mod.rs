@@ -109,7 +109,8 @@ async fn open_tender(
     if t.status != "published" {
         return Err(ApiError::Conflict(format!("tender {} is {}: it takes no bids", t.id, t.status)));
     }
-    let at = now();
+    // To the nanosecond: `now()` is truncated to the second for stored times.
+    let at = time::OffsetDateTime::now_utc();
     if at < stored_time(&t.opens_at)? {
         return Err(ApiError::Conflict(format!("bidding for {} opens at {}", t.id, t.opens_at)));
     }
@@ -358,7 +359,7 @@ async fn withdraw(
         subject: t.id.clone(),
         details: json!({ "bid": bid, "bidder": b.uscc.as_str() }),
     };
-    if !store::withdraw(&s.db, bid, &request, &rfc3339(now()), event).await? {
+    if !store::withdraw(&s.db, bid, &request, &rfc3339(now()), event).await.map_err(ApiError::from)? {
         return Err(Refused::NotActive.into());
     }
     Ok(Json(json!({ "bid": bid, "status": "withdrawn" })))

@@ -76,6 +76,15 @@ pub enum Refused {
     /// The bid to replace or withdraw is no longer the active one.
     #[error("that bid is no longer your active bid (replaced, withdrawn or invalidated meanwhile)")]
     NotActive,
+    /// The deadline passed while the bid was being checked and signed: its
+    /// transaction would commit after it.
+    #[error("the deadline {0} passed while your submission was being accepted: it was not stored")]
+    Closed(String),
+    /// The tender was amended while the bid was being checked and signed.
+    #[error(
+        "the tender was amended to version {0} while your bid was being accepted: seal it again for that version"
+    )]
+    Amended(i64),
     /// A database fault.
     #[error(transparent)]
     Db(#[from] anyhow::Error),
@@ -100,7 +109,10 @@ fn classify(e: sqlx::Error) -> Refused {
 
 /// Stores a new active bid, optionally replacing (or recording a request
 /// about) bid `replaces`, and its audit event (`event` of the new id), all in
-/// one transaction. Returns the new id and its event's log index.
+/// one transaction. Returns the new id and its event's log index. The
+/// tender's deadline and version are checked again inside the transaction:
+/// [`Refused::Closed`] if it would commit after the deadline,
+/// [`Refused::Amended`] if the tender changed meanwhile.
 pub async fn insert(
     db: &Db,
     b: &NewBid<'_>,
@@ -129,6 +141,16 @@ pub async fn insert(
         .bind(b.receipt).bind(replaces.map(|r| r.0))
         .fetch_one(&mut *tx).await.map_err(classify)?;
         let logged = append_in!(tx, event(id)).map_err(Refused::Db)?;
+        // The audit head is locked now; the deadline manifest takes the same
+        // lock before it reads the active bids, so it sees this bid or this
+        // bid sees the deadline passed.
+        let (deadline, version): (String, i64) =
+            sqlx::query_as("SELECT deadline, version FROM tenders WHERE id = $1")
+                .bind(b.tender_id).fetch_one(&mut *tx).await.map_err(classify)?;
+        still_open(&deadline)?;
+        if version != b.tender_version {
+            return Err(Refused::Amended(version));
+        }
         let log_index = logged.seq - 1;
         sqlx::query("UPDATE bids SET log_index = $1 WHERE id = $2")
             .bind(log_index).bind(id).execute(&mut *tx).await.map_err(classify)?;
@@ -139,22 +161,38 @@ pub async fn insert(
 
 /// Marks bid `id` withdrawn with its signed request and records `event`,
 /// in one transaction; false (and nothing recorded) if it was not active.
-pub async fn withdraw(db: &Db, id: i64, request: &[u8], now: &str, event: NewEvent) -> Result<bool> {
-    let _gate = db.write_gate().await?;
+/// Refused with [`Refused::Closed`] if the deadline has passed (its check
+/// inside the transaction, after the audit head is locked).
+pub async fn withdraw(db: &Db, id: i64, request: &[u8], now: &str, event: NewEvent) -> Result<bool, Refused> {
+    let _gate = db.write_gate().await.map_err(Refused::Db)?;
     with_pool!(db, p => async {
-        let mut tx = p.begin().await?;
+        let mut tx = p.begin().await.map_err(classify)?;
         let n = sqlx::query("UPDATE bids SET status = 'withdrawn' WHERE id = $1 AND status = 'active'")
-            .bind(id).execute(&mut *tx).await?.rows_affected();
+            .bind(id).execute(&mut *tx).await.map_err(classify)?.rows_affected();
         if n != 1 {
             return Ok(false);
         }
         sqlx::query("INSERT INTO bid_requests (bid_id, action, request, received_at) VALUES ($1, 'withdraw', $2, $3)")
-            .bind(id).bind(request).bind(now).execute(&mut *tx).await?;
-        append_in!(tx, event)?;
-        tx.commit().await?;
-        anyhow::Ok(true)
+            .bind(id).bind(request).bind(now).execute(&mut *tx).await.map_err(classify)?;
+        append_in!(tx, event).map_err(Refused::Db)?;
+        let deadline: String =
+            sqlx::query_scalar("SELECT t.deadline FROM tenders t JOIN bids b ON b.tender_id = t.id WHERE b.id = $1")
+                .bind(id).fetch_one(&mut *tx).await.map_err(classify)?;
+        still_open(&deadline)?;
+        tx.commit().await.map_err(classify)?;
+        Ok(true)
     }.await)
-    .context("cannot withdraw the bid")
+}
+
+/// Refuses unless `deadline` (RFC 3339, as stored) is still ahead by the
+/// clock, to the nanosecond.
+fn still_open(deadline: &str) -> Result<(), Refused> {
+    let at = time::OffsetDateTime::parse(deadline, &time::format_description::well_known::Rfc3339)
+        .map_err(|e| Refused::Db(anyhow::anyhow!("stored deadline {deadline:?}: {e}")))?;
+    if time::OffsetDateTime::now_utc() >= at {
+        return Err(Refused::Closed(deadline.to_string()));
+    }
+    Ok(())
 }
 
 /// The bidder's active bid for a tender, if any.
@@ -172,7 +210,6 @@ pub async fn history(db: &Db, tender: &str, uscc: &str) -> Result<Vec<BidRow>> {
         .context("cannot read the bids")
 }
 
-/// A bid's receipt (DER), by id.
 /// The log index of bid `id`'s acceptance (none for bids older than the log).
 pub async fn log_index(db: &Db, id: i64) -> Result<Option<i64>> {
     let sql = "SELECT log_index FROM bids WHERE id = $1";

@@ -10,7 +10,10 @@
 //! The manifest is made by the first of: a background ticker that looks
 //! for tenders past their deadline every few seconds ([`spawn_ticker`]), or
 //! any request that needs it (these routes, the opening). Intake refuses
-//! everything at and after the deadline, so both see the same set. A bidder
+//! everything at and after the deadline, checked again inside each bid's
+//! transaction under the audit head's lock, which the manifest's read of the
+//! active bids takes too, so a bid in flight at the deadline is either in
+//! the manifest or refused ([`store::active_at_deadline`]). A bidder
 //! checks its receipt's inclusion (`sealbid receipt verify --manifest`) and
 //! every official checks the manifest before sharing: an envelope added or
 //! dropped after the deadline shows.
@@ -59,7 +62,7 @@ pub async fn ensure(s: &AppState, t: &Tender) -> Result<(Manifest, Vec<Sm3Digest
             t.id, t.deadline
         )));
     }
-    let leaves = store::active_in_order(&s.db, &t.id)
+    let leaves = store::active_at_deadline(&s.db, &t.id)
         .await?
         .iter()
         .map(|h| hex::decode(h).ok().and_then(|b| Sm3Digest::try_from(b).ok()))

@@ -23,11 +23,22 @@ pub async fn insert(db: &Db, tender: &str, manifest: &[u8], leaves: &[u8], at: &
     Ok(n == 1)
 }
 
-/// Hashes (hex) of the tender's active envelopes, in receipt order.
-pub async fn active_in_order(db: &Db, tender: &str) -> Result<Vec<String>> {
+/// Hashes (hex) of the tender's active envelopes, in receipt order, read
+/// (after the deadline) while holding the audit head's lock: every bid,
+/// replacement and withdrawal takes that lock before it checks the deadline
+/// inside its transaction, so one still in flight commits first and is
+/// read here, or finds the deadline passed and stores nothing.
+pub async fn active_at_deadline(db: &Db, tender: &str) -> Result<Vec<String>> {
+    let _gate = db.write_gate().await?;
     let sql = "SELECT envelope_hash FROM bids WHERE tender_id = $1 AND status = 'active' ORDER BY id";
-    with_pool!(db, p => sqlx::query_scalar(sql).bind(tender).fetch_all(p).await)
-        .context("cannot read the active envelopes")
+    with_pool!(db, p => async {
+        let mut tx = p.begin().await?;
+        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1").execute(&mut *tx).await?;
+        let hashes = sqlx::query_scalar(sql).bind(tender).fetch_all(&mut *tx).await?;
+        tx.commit().await?;
+        Ok::<_, sqlx::Error>(hashes)
+    }.await)
+    .context("cannot read the active envelopes")
 }
 
 /// Published tenders without a manifest yet (the caller compares deadlines).

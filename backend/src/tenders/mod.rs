@@ -263,9 +263,15 @@ async fn sign_version(
         timestamp: &attested.timestamp,
         now: &when,
     };
-    store::publish_version(&s.db, from_version, &v)
-        .await?
-        .ok_or_else(|| ApiError::Conflict(format!("tender {} changed meanwhile: reload and try again", t.id)))
+    store::publish_version(&s.db, from_version, &v).await?.map_err(|why| match why {
+        store::NotRecorded::Changed => {
+            ApiError::Conflict(format!("tender {} changed meanwhile: reload and try again", t.id))
+        }
+        store::NotRecorded::DeadlinePassed(at) => ApiError::Conflict(format!(
+            "the deadline {at} of tender {} passed while the amendment was being signed: it was not recorded",
+            t.id
+        )),
+    })
 }
 
 async fn publish(

@@ -142,16 +142,44 @@ pub struct Version<'a> {
     pub now: &'a str,
 }
 
+/// Why [`publish_version`] recorded nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum NotRecorded {
+    /// Another amendment (or the publication) won the race.
+    #[error("the tender changed meanwhile")]
+    Changed,
+    /// The published tender's deadline (RFC 3339) passed meanwhile.
+    #[error("the deadline {0} passed meanwhile")]
+    DeadlinePassed(String),
+}
+
 /// Records version `v.tender.version` if the tender is still at `from_version`
 /// (so concurrent amendments cannot both win): updates the tender, replaces
 /// the items, stores the signed document and invalidates active bids made
-/// under an earlier version. Returns the number of invalidated bids, or None
-/// if the tender changed meanwhile.
-pub async fn publish_version(db: &Db, from_version: i64, v: &Version<'_>) -> Result<Option<u64>> {
+/// under an earlier version. Returns the number of invalidated bids, or why
+/// nothing was recorded. A published tender's deadline is checked again
+/// inside the transaction, with the audit head locked as bid intake and the
+/// deadline manifest lock it, so no amendment lands after the bids froze.
+pub async fn publish_version(
+    db: &Db,
+    from_version: i64,
+    v: &Version<'_>,
+) -> Result<Result<u64, NotRecorded>> {
     let t = v.tender;
     let _gate = db.write_gate().await?;
     with_pool!(db, p => async {
         let mut tx = p.begin().await?;
+        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1").execute(&mut *tx).await?;
+        let current: Option<(String, String)> =
+            sqlx::query_as("SELECT status, deadline FROM tenders WHERE id = $1").bind(&t.id)
+                .fetch_optional(&mut *tx).await?;
+        if let Some((status, deadline)) = current {
+            let passed = time::OffsetDateTime::parse(&deadline, &time::format_description::well_known::Rfc3339)
+                .map_or(true, |d| time::OffsetDateTime::now_utc() >= d);
+            if status == "published" && passed {
+                return Ok(Err(NotRecorded::DeadlinePassed(deadline)));
+            }
+        }
         let n = sqlx::query(
             "UPDATE tenders SET title = $3, announcement = $4, opens_at = $5, deadline = $6, opening_at = $7, \
              status = 'published', version = $8, published_at = COALESCE(published_at, $9) \
@@ -161,7 +189,7 @@ pub async fn publish_version(db: &Db, from_version: i64, v: &Version<'_>) -> Res
         .bind(&t.deadline).bind(&t.opening_at).bind(t.version).bind(v.now)
         .execute(&mut *tx).await?.rows_affected();
         if n != 1 {
-            return Ok(None);
+            return Ok(Err(NotRecorded::Changed));
         }
         sqlx::query("DELETE FROM tender_items WHERE tender_id = $1").bind(&t.id).execute(&mut *tx).await?;
         insert_items!(tx, &t.id, v.items);
@@ -176,7 +204,7 @@ pub async fn publish_version(db: &Db, from_version: i64, v: &Version<'_>) -> Res
         )
         .bind(&t.id).bind(t.version).execute(&mut *tx).await?.rows_affected();
         tx.commit().await?;
-        Ok::<_, sqlx::Error>(Some(invalidated))
+        Ok::<_, sqlx::Error>(Ok(invalidated))
     }.await)
     .context("cannot publish the tender")
 }
