@@ -111,7 +111,8 @@ async fn an_applicant_keeps_the_key_in_the_browser_and_logs_in_with_the_password
         assert_eq!(out.code(), "bad_signature", "attempt {i}: {:?}", out.body);
     }
 
-    // The agent's own login in the browser is now refused, saying why.
+    // The agent's own login in the browser (from the stranger's address,
+    // 127.0.0.1, here) is now refused, saying why.
     b.type_into("#password", PASSWORD).await;
     b.click("#login-button").await;
     let refused = alert(&b).await;

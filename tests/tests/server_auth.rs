@@ -1,7 +1,7 @@
 //! Certificate login against the real server, on SQLite and on PostgreSQL:
 //! challenge, login, session rotation, live revocation, replay, expiry,
 //! foreign certificates, bad and wrong-purpose signatures, origin and clock
-//! checks, lockout and `sealbid auth unlock`, logout, CSRF — and every
+//! checks, lockout per client address and `sealbid auth unlock`, logout, CSRF — and every
 //! refusal audited with its code while `sealbid audit verify` still passes.
 //!
 //! Certificates are issued with the real `sealbid ca issue` and revoked with
@@ -20,6 +20,7 @@ on_both_engines!(
     challenges_are_single_use_and_short_lived,
     foreign_certificates_and_bad_signatures_are_refused,
     five_bad_signatures_lock_until_cli_unlock,
+    a_strangers_failures_lock_only_the_strangers_address,
     logout_ends_the_session_and_cross_site_posts_are_refused,
     openapi_documents_the_auth_routes,
 );
@@ -280,6 +281,49 @@ async fn five_bad_signatures_lock_until_cli_unlock(engine: Engine) {
     let unlocks = s.sql_strings("SELECT subject FROM audit_events WHERE action = 'auth.unlock'").await;
     assert_eq!(unlocks, [serial]);
     audit_verify_passes(&s);
+    s.stop().await;
+}
+
+/// The attacker of issue 15: a rival who has the bidder's certificate (it is
+/// in every signed PDF) sends six bad signatures for it from 127.0.0.2. The
+/// rival's address is locked for that certificate, even with a good
+/// signature; the owner, from 127.0.0.1, logs in.
+async fn a_strangers_failures_lock_only_the_strangers_address(engine: Engine) {
+    let s = TestServer::start(engine).await;
+    let (key, pem) = s.issue_person("bidder", "李投标");
+    let chain = [pem.clone()];
+    let rival = reqwest::Client::builder()
+        .no_proxy()
+        .pool_max_idle_per_host(0)
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .build()
+        .unwrap();
+    let junk = PrivateKey::generate().unwrap();
+    let mut codes = Vec::new();
+    for _ in 0..6 {
+        codes.push(login(&rival, &s.base, &junk, &chain).await.code().to_string());
+    }
+    assert_eq!(
+        codes,
+        [
+            "bad_signature",
+            "bad_signature",
+            "bad_signature",
+            "bad_signature",
+            "bad_signature",
+            "account_locked"
+        ]
+    );
+    let out = login(&rival, &s.base, &key, &chain).await;
+    assert_eq!((out.status, out.code()), (StatusCode::UNAUTHORIZED, "account_locked"), "{:?}", out.body);
+    assert!(out.body["message"].as_str().unwrap().contains("127.0.0.2"), "{:?}", out.body);
+
+    let out = login(&s.client, &s.base, &key, &chain).await;
+    assert_eq!(out.status, StatusCode::OK, "the owner is not locked out: {:?}", out.body);
+    assert_eq!(out.body["role"], "bidder");
+    // The failures were audited with the rival's address as the actor.
+    let actors = s.sql_strings("SELECT actor FROM audit_events WHERE action = 'auth.login.failed'").await;
+    assert_eq!(actors, vec!["127.0.0.2"; 7]);
     s.stop().await;
 }
 

@@ -81,7 +81,15 @@ async fn filing_signed_submitted_approved_and_rejected(engine: Engine) {
     let op = login(&s.client, &s.base, &op_key, std::slice::from_ref(&op_pem)).await.cookie.unwrap();
     let m1 = enrol(&s, &op, "bidder", "甲厂 申报人", 100, "manufacturer").await;
     let m2 = enrol(&s, &op, "bidder", "乙厂 申报人", 101, "manufacturer").await;
-    let hospital_bidder = enrol(&s, &op, "bidder", "医院 采购员", 200, "hospital").await;
+    // A bidder whose organisation is (now) a hospital: applications cannot
+    // make one (a hospital may apply only for the hospital role), so the
+    // organisation's kind is changed in the database behind the certificate.
+    let hospital_bidder = enrol(&s, &op, "bidder", "医院 采购员", 200, "manufacturer").await;
+    s.sql_execute(&format!(
+        "UPDATE organisations SET kind = 'hospital' WHERE uscc = '{}'",
+        hospital_bidder.uscc
+    ))
+    .await;
     let regulator = enrol(&s, &op, "regulator", "药监 审批员", 300, "regulator").await;
     let seal_m1 = approved_seal(&s, &op, &m1, "甲厂公章", "official").await;
     let contract_seal = approved_seal(&s, &op, &m1, "甲厂合同专用章", "contract").await;

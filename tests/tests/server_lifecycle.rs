@@ -226,6 +226,9 @@ async fn bad_input_is_refused_naming_the_field(engine: Engine) {
             ),
         ),
         ("role", with("role", json!("admin"))),
+        // A manufacturer asking for a privileged role (issue 15).
+        ("role", with("role", json!("official"))),
+        ("role", with("role", json!("operator"))),
         ("kind", with("kind", json!("bank"))),
         ("operation", with("operation", json!("delete"))),
         ("org_name", with("org_name", json!("某".repeat(65)))),
@@ -241,6 +244,10 @@ async fn bad_input_is_refused_naming_the_field(engine: Engine) {
         );
         assert!(resp["message"].as_str().unwrap().contains(field), "{field}: {resp}");
     }
+    let (st, resp) = post(&s, "/api/v1/applications", Some(with("role", json!("official"))), None).await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{resp}");
+    let msg = resp["message"].as_str().unwrap();
+    assert!(msg.contains("manufacturer may not hold the official role") && msg.contains("bidder"), "{resp}");
     let stored = s.sql_strings("SELECT org_name FROM certificate_applications").await;
     assert!(stored.is_empty(), "nothing invalid is stored: {stored:?}");
     s.stop().await;

@@ -29,7 +29,7 @@ pub enum Failure {
     CertificateRevoked,
     /// The signature does not verify for the login message.
     BadSignature,
-    /// Too many failures: the certificate is locked for a while.
+    /// Too many failures from this address: the certificate is locked for it for a while.
     AccountLocked,
 }
 

@@ -101,7 +101,7 @@ pub(super) async fn login(
         }
     };
     let serial = parsed.leaf.serial().map(|x| x.to_string()).unwrap_or_default();
-    match check(&s, parsed).await? {
+    match check(&s, parsed, &peer.ip().to_string()).await? {
         Ok(holder) => {
             let user = establish(&s, &session, holder).await?;
             Ok(Json(user))
@@ -113,8 +113,9 @@ pub(super) async fn login(
     }
 }
 
-/// Every check, in order; the first failure is the answer.
-async fn check(s: &AppState, p: Parsed) -> anyhow::Result<Result<Holder, (Failure, String)>> {
+/// Every check, in order; the first failure is the answer. Failures and
+/// locks count per (certificate, client `address`).
+async fn check(s: &AppState, p: Parsed, address: &str) -> anyhow::Result<Result<Holder, (Failure, String)>> {
     let now = OffsetDateTime::now_utc();
     if let Err(f) = store::claim_challenge(&s.db, &p.message.challenge, now.unix_timestamp()).await? {
         let msg = match f {
@@ -142,22 +143,27 @@ async fn check(s: &AppState, p: Parsed) -> anyhow::Result<Result<Holder, (Failur
             Err(refusal) => return Ok(Err(refusal)),
         };
     let unix = now.unix_timestamp();
-    if let Some(until) = store::locked_until(&s.db, &holder.serial, unix).await? {
-        let until = OffsetDateTime::from_unix_timestamp(until).map(rfc3339).unwrap_or_default();
-        return Ok(Err((Failure::AccountLocked, format!("too many failed logins: locked until {until}"))));
+    let time_of = |t: i64| OffsetDateTime::from_unix_timestamp(t).map(rfc3339).unwrap_or_default();
+    if let Some(until) = store::locked_until(&s.db, &holder.serial, address, unix).await? {
+        let msg = format!(
+            "too many failed logins for this certificate from {address}: locked until {} for this address",
+            time_of(until)
+        );
+        return Ok(Err((Failure::AccountLocked, msg)));
     }
     let (key, message, signature) = (holder.public_key.clone(), p.message, p.signature);
     let verified = tokio::task::spawn_blocking(move || message.verify(&key, &signature)).await?;
     if verified.is_err() {
-        let locked = store::record_failure(&s.db, &holder.serial, unix).await?;
-        let msg = if locked {
-            "the signature does not verify; too many failures: the certificate is now locked"
-        } else {
-            "the signature does not verify for this login message and certificate"
+        let msg = match store::record_failure(&s.db, &holder.serial, address, unix).await? {
+            Some(until) => format!(
+                "the signature does not verify; too many failures: this certificate is locked for {address} until {}",
+                time_of(until)
+            ),
+            None => "the signature does not verify for this login message and certificate".into(),
         };
-        return Ok(Err((Failure::BadSignature, msg.into())));
+        return Ok(Err((Failure::BadSignature, msg)));
     }
-    store::clear_failures(&s.db, &holder.serial).await?;
+    store::clear_failures(&s.db, &holder.serial, address).await?;
     Ok(Ok(holder))
 }
 

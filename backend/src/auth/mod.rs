@@ -16,8 +16,12 @@
 //! now* (`certificate_untrusted`, `certificate_expired`,
 //! `certificate_revoked`), the lock (`account_locked`) and finally the SM2
 //! signature over [`sealbid_crypto::login::LoginMessage`] (`bad_signature`).
-//! Five bad signatures for one certificate within 15 minutes lock it for 15
-//! minutes ([`store`]); [`unlock`] (and `sealbid auth unlock`) lifts a lock.
+//! Five bad signatures for one certificate from one client address within
+//! 15 minutes lock that certificate *for that address* for 5 minutes,
+//! doubling with each further lock up to 80 ([`store`]): the certificate is
+//! public (it is in every signed PDF), so a stranger's failures must never
+//! lock its owner out elsewhere. [`unlock`] (and `sealbid auth unlock`)
+//! lifts every lock of a certificate.
 //! Malformed requests are 400 `bad_request` (audited too).
 //!
 //! Handlers that need a login take [`CurrentUser`], which re-checks the

@@ -73,6 +73,20 @@ pub struct Application {
 
 /// Organisation kinds (seed 004 and issue 3).
 pub const KINDS: [&str; 4] = ["manufacturer", "hospital", "regulator", "centre"];
+/// The roles an organisation of `kind` may apply for: a manufacturer's staff
+/// bid and file, a hospital's countersign and order, a regulator's file and
+/// sit on opening committees, a procurement centre's publish tenders, sit
+/// on committees and run the platform. Any other kind: none.
+pub fn roles_for(kind: &str) -> &'static [Role] {
+    match kind {
+        "manufacturer" => &[Role::Bidder],
+        "hospital" => &[Role::Hospital],
+        "regulator" => &[Role::Regulator, Role::Official],
+        "centre" => &[Role::Centre, Role::Official, Role::Operator],
+        _ => &[],
+    }
+}
+
 /// Operations of the form's 办理内容.
 pub const OPERATIONS: [&str; 6] = ["new", "renew", "reissue", "unlock", "revoke", "change"];
 
@@ -144,6 +158,20 @@ impl Submission {
         id_number(&self.agent_id_number)?;
         phone("agent_phone", &self.agent_phone)?;
         let role: Role = self.role.parse().map_err(|e| bad("role", e))?;
+        let allowed = roles_for(&self.kind);
+        if !allowed.contains(&role) {
+            let names: Vec<&str> = allowed.iter().map(|r| r.as_str()).collect();
+            return Err(bad(
+                "role",
+                format!(
+                    "a {} may not hold the {} role (a {} may apply for: {})",
+                    self.kind,
+                    role.as_str(),
+                    self.kind,
+                    names.join(", ")
+                ),
+            ));
+        }
         if self.csr_pem.len() > MAX_CSR {
             return Err(bad("csr_pem", format!("at most {MAX_CSR} characters")));
         }
