@@ -19,6 +19,7 @@ pub mod datadir;
 pub mod db;
 pub mod demo;
 pub mod documents;
+pub mod dual;
 pub mod filings;
 pub mod lifecycle;
 pub mod manifests;

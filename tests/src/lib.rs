@@ -115,6 +115,7 @@ pub struct TestServer {
     /// The server's database URL (`None` for SQLite).
     pub database_url: Option<String>,
     running: Option<Running>,
+    second_operator: tokio::sync::OnceCell<String>,
     config: Config,
     pg: Option<PgTestDb>,
     data: TempDir,
@@ -162,6 +163,7 @@ impl TestServer {
             client: client(),
             database_url,
             running: Some(running),
+            second_operator: tokio::sync::OnceCell::new(),
             config,
             pg,
             data,
@@ -303,6 +305,18 @@ impl TestServer {
                 rows
             }
         }
+    }
+
+    /// The session cookie of a second operator (issued with `sealbid ca
+    /// issue` and logged in once), for the approvals that need two.
+    pub async fn second_operator(&self) -> &str {
+        self.second_operator
+            .get_or_init(|| async {
+                let (key, pem) = self.issue_person("operator", "第二 运营");
+                let out = login(&self.client, &self.base, &key, std::slice::from_ref(&pem)).await;
+                out.cookie.expect("the second operator logs in")
+            })
+            .await
     }
 
     /// Locks the audit head from a connection of its own (on SQLite that is

@@ -3,7 +3,9 @@
 //! rejection with a reason the applicant sees; input checks naming the
 //! field; every route × every role; unlock of a lockout; the expiring list;
 //! and every state change audited while `sealbid audit verify` passes; the
-//! organisations the issued certificates recorded, listed by kind.
+//! organisations the issued certificates recorded, listed by kind; dual
+//! control of privileged roles (two operators for an official's certificate
+//! or grant).
 //!
 //! The operator's own certificate is issued in setup with the real
 //! `sealbid ca issue` against the server's data directory.
@@ -24,6 +26,7 @@ on_both_engines!(
     operator_unlock_clears_a_lockout,
     expiring_lists_only_certificates_due_within_the_window,
     organisations_are_listed_by_kind_to_anyone_logged_in,
+    a_privileged_role_takes_two_operators,
 );
 
 const USCC: &str = "91350100M000100Y43";
@@ -166,7 +169,7 @@ async fn apply_approve_login_revoke_then_login_is_refused(engine: Engine) {
 async fn rejection_carries_its_reason_to_the_applicant(engine: Engine) {
     let s = TestServer::start(engine).await;
     let (op, _) = logged_in(&s, "operator").await;
-    let (id, token) = apply(&s, form(&PrivateKey::generate().unwrap(), "李四", "hospital")).await;
+    let (id, token) = apply(&s, form(&PrivateKey::generate().unwrap(), "李四", "bidder")).await;
     let path = format!("/api/v1/applications/{id}/reject");
 
     let (st, body) = post(&s, &path, Some(json!({ "reason": "  " })), Some(&op)).await;
@@ -433,5 +436,67 @@ async fn organisations_are_listed_by_kind_to_anyone_logged_in(engine: Engine) {
     let (st, bad) = get(&s, &format!("{path}?colour=red"), Some(&maker.cookie)).await;
     assert_eq!(st, StatusCode::BAD_REQUEST, "{bad}");
     assert!(bad["message"].as_str().unwrap_or_default().contains("colour"), "{bad}");
+    s.stop().await;
+}
+
+/// Issue 15: one operator (or a stolen operator session) cannot make an
+/// official. The first approval waits (202), the same operator again is
+/// refused naming the need for a second operator, and nothing is issued
+/// until a different operator approves; the role grant route works the same.
+async fn a_privileged_role_takes_two_operators(engine: Engine) {
+    let s = TestServer::start(engine).await;
+    let (op_a, serial_a) = logged_in(&s, "operator").await;
+    let (op_b, _) = logged_in(&s, "operator").await;
+    let key = PrivateKey::generate().unwrap();
+    let mut body = form(&key, "开标 委员", "official");
+    body["kind"] = json!("regulator");
+    body["uscc"] = json!(sealbid_tests::bidding::uscc(77));
+    let (st, resp) = post(&s, "/api/v1/applications", Some(body), None).await;
+    assert_eq!(st, StatusCode::CREATED, "{resp}");
+    let (id, token) = (resp["id"].as_i64().unwrap(), resp["token"].as_str().unwrap().to_string());
+    let path = format!("/api/v1/applications/{id}/approve");
+
+    let (st, first) = post(&s, &path, Some(json!({})), Some(&op_a)).await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{first}");
+    assert_eq!(first["status"], "awaiting_second_approval");
+    let (st, again) = post(&s, &path, Some(json!({})), Some(&op_a)).await;
+    assert_eq!(st, StatusCode::CONFLICT, "{again}");
+    assert!(again["message"].as_str().unwrap().contains("second, different operator"), "{again}");
+    let (st, status) = get(&s, &format!("/api/v1/applications/{id}?token={token}"), None).await;
+    assert_eq!(
+        (st, status["status"].as_str()),
+        (StatusCode::OK, Some("pending")),
+        "nothing issued yet: {status}"
+    );
+    let (st, cert) = get(&s, &format!("/api/v1/applications/{id}/certificate?token={token}"), None).await;
+    assert!(st.is_client_error(), "no certificate before the second approval: {st} {cert}");
+
+    let (st, done) = post(&s, &path, Some(json!({})), Some(&op_b)).await;
+    assert_eq!(st, StatusCode::OK, "{done}");
+    let issued = done["issued_serial"].as_str().unwrap().to_string();
+    let approved = s
+        .sql_strings(&format!(
+            "SELECT details FROM audit_events WHERE action = 'application.approved' AND subject = '{id}'"
+        ))
+        .await;
+    let details: Value = serde_json::from_str(&approved[0]).unwrap();
+    assert_eq!(details["first_operator"], json!(serial_a), "both operators are in the trail: {details}");
+
+    // The role grant route: a bidder's person granted `centre` needs two operators too.
+    let bidder = enrol(&s, &op_a, "bidder", "投标 人", 120, "manufacturer").await;
+    let (_, me) = get(&s, "/api/v1/people/me", Some(&bidder.cookie)).await;
+    let grant = format!("/api/v1/people/{}/roles", me["person"]["id"].as_i64().unwrap());
+    let (st, first) = post(&s, &grant, Some(json!({ "role": "centre" })), Some(&op_a)).await;
+    assert_eq!(st, StatusCode::ACCEPTED, "{first}");
+    let (st, again) = post(&s, &grant, Some(json!({ "role": "centre" })), Some(&op_a)).await;
+    assert_eq!(st, StatusCode::CONFLICT, "{again}");
+    let (st, granted) = post(&s, &grant, Some(json!({ "role": "centre" })), Some(&op_b)).await;
+    assert_eq!(st, StatusCode::CREATED, "{granted}");
+    assert!(granted["roles"].to_string().contains("centre"), "{granted}");
+    // An unprivileged role takes one operator.
+    let (st, _) = post(&s, &grant, Some(json!({ "role": "hospital" })), Some(&op_a)).await;
+    assert_eq!(st, StatusCode::CREATED);
+    assert!(!issued.is_empty());
+    audit_verify_passes(&s);
     s.stop().await;
 }

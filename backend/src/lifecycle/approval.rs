@@ -9,6 +9,11 @@
 //! | `unlock` | the login lock of the referenced certificate is lifted |
 //! | `revoke` | the referenced certificate is revoked `cessationOfOperation` (CRL regenerated at once) |
 //!
+//! A certificate for a privileged role (operator, centre, official,
+//! regulator) takes two different operators ([`crate::dual`]): the first
+//! approval answers 202 `awaiting_second_approval`, the same operator again
+//! 409, a second operator's approval issues it.
+//!
 //! The referenced certificate (`serial` of the form) must have been issued
 //! by this CA to the applying organisation (same credit code); this is
 //! checked on submission and again on approval.
@@ -28,6 +33,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use sealbid_crypto::pki::{CertSerial, Certificate, Csr, Issuer, RevocationReason, Role, SubjectInfo};
 use sealbid_crypto::{PublicKey, Uscc};
 use serde::Deserialize;
@@ -41,6 +47,7 @@ use crate::audit;
 use crate::auth::SessionUser;
 use crate::authority::{self, MAX_DAYS, now, retain_until, rfc3339};
 use crate::db::Tx;
+use crate::dual;
 use crate::server::{ApiError, AppState};
 
 /// Validity of a certificate when the operator names none: one year (seed 004).
@@ -93,10 +100,27 @@ pub(super) async fn approve(
     State(s): State<AppState>,
     id: Result<Path<i64>, PathRejection>,
     body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<(StatusCode, Json<Value>), ApiError> {
     let days = days_of(&body)?;
     let r = find(&s, application_id(id)?).await?;
     pending(&r)?;
+    let role: Role = r.role.parse().map_err(anyhow::Error::from)?;
+    let issues = matches!(r.operation.as_str(), "new" | "renew" | "reissue" | "change");
+    let mut first_operator = None;
+    if issues {
+        let what = format!("application {}", r.id);
+        match dual::approve(&s.db, &format!("application:{}", r.id), role, &op.serial, &what).await? {
+            dual::Approval::Recorded => {
+                return Ok((
+                    StatusCode::ACCEPTED,
+                    Json(json!({ "id": r.id, "status": "awaiting_second_approval", "role": role.as_str(),
+                                 "first_operator": op.serial,
+                                 "message": format!("the {role} role needs a second, different operator's approval") })),
+                ));
+            }
+            dual::Approval::Proceed { first } => first_operator = first,
+        }
+    }
     let target = match &r.target_serial {
         Some(text) => {
             let serial: CertSerial = text.parse().map_err(anyhow::Error::from)?;
@@ -123,9 +147,10 @@ pub(super) async fn approve(
             )));
         }
     };
-    let details = json!({ "operation": r.operation, "target_serial": r.target_serial, "outcome": body });
+    let details = json!({ "operation": r.operation, "target_serial": r.target_serial, "outcome": body,
+                          "first_operator": first_operator });
     audit::record(&s.db, &op.serial, "application.approved", r.id.to_string(), details).await?;
-    Ok(Json(body))
+    Ok((StatusCode::OK, Json(body)))
 }
 
 /// 409 for an application another operator decided while this one worked.

@@ -8,7 +8,7 @@
 //! | `GET /api/v1/applications/{id}/certificate?token=…` | the applicant | the issued certificate (PEM) once approved |
 //! | `GET /api/v1/applications?status=pending` | operator | the applications, newest first, with `retain_until` |
 //! | `GET /api/v1/applications/{id}/seal-samples/{n}` | operator | seal sample `n` (1–3) as uploaded |
-//! | `POST /api/v1/applications/{id}/approve` | operator | `{days?}` → the operation's effect ([`approval`]) |
+//! | `POST /api/v1/applications/{id}/approve` | operator | `{days?}` → the operation's effect ([`approval`]); a privileged role's certificate: 202 until a second operator approves |
 //! | `POST /api/v1/applications/{id}/reject` | operator | `{reason}` |
 //! | `POST /api/v1/certificates/{serial}/revoke` | operator | `{reason}` → revoked at once, CRL regenerated |
 //! | `POST /api/v1/certificates/{serial}/unlock` | operator | lifts the login lockout |

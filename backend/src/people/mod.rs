@@ -6,7 +6,7 @@
 //! | `GET /api/v1/people/me` | anyone logged in | the person holding the login certificate, roles, certificates, delegations |
 //! | `GET /api/v1/people?org=USCC` | operator: anyone; others: their own organisation | people |
 //! | `POST /api/v1/people/{id}/signing` | operator | `{enabled}`: switch signing on or off |
-//! | `POST /api/v1/people/{id}/roles` | operator | `{role}`: grant a role |
+//! | `POST /api/v1/people/{id}/roles` | operator | `{role}`: grant a role (a privileged one: 202 until a second operator grants it too) |
 //! | `POST /api/v1/delegations` | anyone logged in, for themselves | `{delegate, starts_at, ends_at, reason}` → 201 |
 //! | `GET /api/v1/delegations` | anyone logged in | their delegations, given and received |
 //! | `POST /api/v1/delegations/{id}/revoke` | the delegator or an operator | revoked at once |
@@ -152,6 +152,17 @@ async fn grant_role(
     let id = path_id(id, "person")?;
     let role: Role = body.role.parse().map_err(|e| ApiError::BadRequest(format!("role: {e}")))?;
     person(&s, id).await?;
+    let subject = format!("grant:{id}:{role}");
+    let what = format!("the grant of {role} to person {id}");
+    if crate::dual::approve(&s.db, &subject, role, &current.user.serial, &what).await?
+        == crate::dual::Approval::Recorded
+    {
+        return Ok((
+            StatusCode::ACCEPTED,
+            Json(json!({ "id": id, "status": "awaiting_second_approval", "role": role.as_str(),
+                         "message": format!("the {role} role needs a second, different operator's approval") })),
+        ));
+    }
     let new = store::grant_role(&s.db, id, role.as_str(), &current.user.serial, &rfc3339(now())).await?;
     audit::record(
         &s.db,

@@ -50,6 +50,12 @@ impl Role {
     pub const ALL: [Role; 6] =
         [Role::Bidder, Role::Official, Role::Hospital, Role::Regulator, Role::Centre, Role::Operator];
 
+    /// Whether the role runs the platform or the procurement (operator,
+    /// centre, official, regulator): granting one needs two operators.
+    pub fn is_privileged(self) -> bool {
+        !matches!(self, Role::Bidder | Role::Hospital)
+    }
+
     /// The kebab-case name used in certificates, JSON and the CLI.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -179,6 +179,14 @@ fn describe(v: &Value, lang: Lang) -> String {
         (Some("rejected"), _, _) => {
             format!("{} {id} {}", lang.t("申请", "Application"), lang.t("已驳回", "rejected"))
         }
+        (Some("awaiting_second_approval"), _, _) => format!(
+            "{} {id}: {}",
+            lang.t("申请", "Application"),
+            lang.t(
+                "特权角色，已记录您的批准，须另一名操作员再次批准后签发",
+                "a privileged role: your approval is recorded; a second, different operator must approve before it is issued"
+            )
+        ),
         (_, Some(serial), _) => format!(
             "{} {id}: {} {serial}",
             lang.t("申请", "Application"),
