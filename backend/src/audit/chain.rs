@@ -98,25 +98,70 @@ pub fn row_hash(
     Some(hex::encode(h.finalize()))
 }
 
-/// Appends `$ev` (a [`NewEvent`]) inside the open transaction `$tx` of
-/// either engine, so an event commits with the change it records or not at
-/// all. Evaluates to `anyhow::Result<Event>`. Take the audit head last in a
-/// transaction: appends are serialised through it.
-macro_rules! append_in {
-    ($tx:expr, $ev:expr) => {
+/// The audit head as [`lock_head!`] took it: the new event's `seq` and what
+/// it links to.
+#[derive(Debug)]
+pub struct Head {
+    /// The sequence number of the event about to be appended.
+    pub seq: i64,
+    /// The hash of the event before it.
+    pub prev_hash: String,
+    /// Entries in the transparency log before it.
+    pub log_size: i64,
+    /// The log tree's right edge before it.
+    pub frontier: Vec<u8>,
+}
+
+impl Head {
+    /// The log index the event appended at this head gets.
+    pub fn log_index(&self) -> i64 {
+        self.seq - 1
+    }
+}
+
+/// Whether a transaction is PostgreSQL's (one round trip matters there).
+pub fn is_postgres<DB: sqlx::Database>(_: &sqlx::Transaction<'_, DB>) -> bool {
+    DB::NAME == "PostgreSQL"
+}
+
+/// Takes (and so locks) the audit head inside the open transaction `$tx` of
+/// either engine, for an event to be appended with [`append_at!`] before the
+/// commit. Evaluates to `anyhow::Result<Head>`. On PostgreSQL that is the
+/// head row's lock until commit; on SQLite the database write lock. A
+/// transaction takes the head once, as late as it can: appends are
+/// serialised through it.
+macro_rules! lock_head {
+    ($tx:expr) => {
         async {
             use sqlx::Row as _;
-            let ev: $crate::audit::NewEvent = $ev;
-            let details = serde_json::to_string(&ev.details)?;
             let head = sqlx::query(
                 "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash, log_size, frontier",
             )
             .fetch_one(&mut *$tx)
             .await?;
-            let seq: i64 = head.try_get("seq")?;
-            let prev_hash: String = head.try_get("hash")?;
-            let log_size: i64 = head.try_get("log_size")?;
-            let frontier: Vec<u8> = head.try_get("frontier")?;
+            anyhow::Ok($crate::audit::chain::Head {
+                seq: head.try_get("seq")?,
+                prev_hash: head.try_get("hash")?,
+                log_size: head.try_get("log_size")?,
+                frontier: head.try_get("frontier")?,
+            })
+        }
+        .await
+    };
+}
+pub(crate) use lock_head;
+
+/// Appends `$ev` (a [`NewEvent`]) at `$head` (from [`lock_head!`] in the
+/// same transaction `$tx`): the chained event, its log salt, the tree's new
+/// nodes and the head — on PostgreSQL in one statement. Evaluates to
+/// `anyhow::Result<Event>`.
+macro_rules! append_at {
+    ($tx:expr, $head:expr, $ev:expr) => {
+        async {
+            let ev: $crate::audit::NewEvent = $ev;
+            let head: $crate::audit::chain::Head = $head;
+            let details = serde_json::to_string(&ev.details)?;
+            let (seq, prev_hash) = (head.seq, head.prev_hash);
             let time = $crate::authority::rfc3339(time::OffsetDateTime::now_utc());
             let Some(hash) = $crate::audit::chain::row_hash(
                 &prev_hash,
@@ -131,45 +176,63 @@ macro_rules! append_in {
             };
             let step = $crate::tlog::step(
                 seq,
-                log_size,
-                &frontier,
+                head.log_size,
+                &head.frontier,
                 &time,
                 &ev.action,
                 &ev.actor,
                 &ev.subject,
                 &details,
             )?;
-            sqlx::query(
-                "INSERT INTO audit_events (seq, time, actor, action, subject, details, prev_hash, hash) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(seq)
-            .bind(&time)
-            .bind(&ev.actor)
-            .bind(&ev.action)
-            .bind(&ev.subject)
-            .bind(&details)
-            .bind(&prev_hash)
-            .bind(&hash)
-            .execute(&mut *$tx)
-            .await?;
-            sqlx::query("INSERT INTO log_entries (seq, salt) VALUES ($1, $2)")
-                .bind(seq)
-                .bind(&step.salt)
-                .execute(&mut *$tx)
-                .await?;
-            let nodes_sql = $crate::tlog::insert_nodes_sql(step.nodes.len());
-            let mut nodes = sqlx::query(&nodes_sql);
-            for (id, h) in &step.nodes {
-                nodes = nodes.bind(*id).bind(h.as_slice());
+            let event_sql = "INSERT INTO audit_events (seq, time, actor, action, subject, details, prev_hash, hash) \
+                             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+            if $crate::audit::chain::is_postgres(&$tx) {
+                let sql = $crate::tlog::append_all_sql(event_sql, step.nodes.len());
+                let mut q = sqlx::query(&sql)
+                    .bind(seq)
+                    .bind(&time)
+                    .bind(&ev.actor)
+                    .bind(&ev.action)
+                    .bind(&ev.subject)
+                    .bind(&details)
+                    .bind(&prev_hash)
+                    .bind(&hash)
+                    .bind(&step.salt)
+                    .bind(&step.frontier);
+                for (id, h) in &step.nodes {
+                    q = q.bind(*id).bind(h.as_slice());
+                }
+                q.execute(&mut *$tx).await?;
+            } else {
+                sqlx::query(event_sql)
+                    .bind(seq)
+                    .bind(&time)
+                    .bind(&ev.actor)
+                    .bind(&ev.action)
+                    .bind(&ev.subject)
+                    .bind(&details)
+                    .bind(&prev_hash)
+                    .bind(&hash)
+                    .execute(&mut *$tx)
+                    .await?;
+                sqlx::query("INSERT INTO log_entries (seq, salt) VALUES ($1, $2)")
+                    .bind(seq)
+                    .bind(&step.salt)
+                    .execute(&mut *$tx)
+                    .await?;
+                let nodes_sql = $crate::tlog::insert_nodes_sql(step.nodes.len());
+                let mut nodes = sqlx::query(&nodes_sql);
+                for (id, h) in &step.nodes {
+                    nodes = nodes.bind(*id).bind(h.as_slice());
+                }
+                nodes.execute(&mut *$tx).await?;
+                sqlx::query("UPDATE audit_head SET hash = $1, log_size = $2, frontier = $3 WHERE id = 1")
+                    .bind(&hash)
+                    .bind(seq)
+                    .bind(&step.frontier)
+                    .execute(&mut *$tx)
+                    .await?;
             }
-            nodes.execute(&mut *$tx).await?;
-            sqlx::query("UPDATE audit_head SET hash = $1, log_size = $2, frontier = $3 WHERE id = 1")
-                .bind(&hash)
-                .bind(seq)
-                .bind(&step.frontier)
-                .execute(&mut *$tx)
-                .await?;
             anyhow::Ok($crate::audit::Event {
                 seq,
                 time,
@@ -180,6 +243,21 @@ macro_rules! append_in {
                 prev_hash,
                 hash,
             })
+        }
+        .await
+    };
+}
+pub(crate) use append_at;
+
+/// Appends `$ev` (a [`NewEvent`]) inside the open transaction `$tx` of
+/// either engine, so an event commits with the change it records or not at
+/// all: [`lock_head!`] then [`append_at!`]. Evaluates to
+/// `anyhow::Result<Event>`. Take the audit head last in a transaction.
+macro_rules! append_in {
+    ($tx:expr, $ev:expr) => {
+        async {
+            let head = $crate::audit::chain::lock_head!($tx)?;
+            $crate::audit::chain::append_at!($tx, head, $ev)
         }
         .await
     };

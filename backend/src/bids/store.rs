@@ -4,7 +4,7 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 
 use crate::audit::NewEvent;
-use crate::audit::chain::append_in;
+use crate::audit::chain::{append_at, lock_head};
 use crate::db::Db;
 use crate::with_pool;
 
@@ -122,6 +122,18 @@ pub async fn insert(
     let _gate = db.write_gate().await.map_err(Refused::Db)?;
     with_pool!(db, p => async {
         let mut tx = p.begin().await.map_err(classify)?;
+        // The audit head first (every writer that also locks bid rows takes
+        // it first, so none deadlocks). The deadline manifest takes the same
+        // lock before it reads the active bids, so it sees this bid or this
+        // bid sees the deadline passed.
+        let head = lock_head!(tx).map_err(Refused::Db)?;
+        let (deadline, version): (String, i64) =
+            sqlx::query_as("SELECT deadline, version FROM tenders WHERE id = $1")
+                .bind(b.tender_id).fetch_one(&mut *tx).await.map_err(classify)?;
+        still_open(&deadline)?;
+        if version != b.tender_version {
+            return Err(Refused::Amended(version));
+        }
         if let Some((old, request)) = replaces {
             let n = sqlx::query("UPDATE bids SET status = 'replaced' WHERE id = $1 AND status = 'active'")
                 .bind(old).execute(&mut *tx).await.map_err(classify)?.rows_affected();
@@ -131,29 +143,17 @@ pub async fn insert(
             sqlx::query("INSERT INTO bid_requests (bid_id, action, request, received_at) VALUES ($1, 'replace', $2, $3)")
                 .bind(old).bind(request).bind(b.received_at).execute(&mut *tx).await.map_err(classify)?;
         }
+        let log_index = head.log_index();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO bids (tender_id, committee_id, bidder_uscc, bidder_serial, bidder_cert, envelope, \
-             envelope_hash, key_point, status, tender_version, received_at, receipt, replaces) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', $9, $10, $11, $12) RETURNING id",
+             envelope_hash, key_point, status, tender_version, received_at, receipt, replaces, log_index) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', $9, $10, $11, $12, $13) RETURNING id",
         )
         .bind(b.tender_id).bind(b.committee_id).bind(b.bidder_uscc).bind(b.bidder_serial).bind(b.bidder_cert)
         .bind(b.envelope).bind(b.envelope_hash).bind(b.key_point).bind(b.tender_version).bind(b.received_at)
-        .bind(b.receipt).bind(replaces.map(|r| r.0))
+        .bind(b.receipt).bind(replaces.map(|r| r.0)).bind(log_index)
         .fetch_one(&mut *tx).await.map_err(classify)?;
-        let logged = append_in!(tx, event(id)).map_err(Refused::Db)?;
-        // The audit head is locked now; the deadline manifest takes the same
-        // lock before it reads the active bids, so it sees this bid or this
-        // bid sees the deadline passed.
-        let (deadline, version): (String, i64) =
-            sqlx::query_as("SELECT deadline, version FROM tenders WHERE id = $1")
-                .bind(b.tender_id).fetch_one(&mut *tx).await.map_err(classify)?;
-        still_open(&deadline)?;
-        if version != b.tender_version {
-            return Err(Refused::Amended(version));
-        }
-        let log_index = logged.seq - 1;
-        sqlx::query("UPDATE bids SET log_index = $1 WHERE id = $2")
-            .bind(log_index).bind(id).execute(&mut *tx).await.map_err(classify)?;
+        append_at!(tx, head, event(id)).map_err(Refused::Db)?;
         tx.commit().await.map_err(classify)?;
         Ok((id, log_index))
     }.await)
@@ -167,6 +167,11 @@ pub async fn withdraw(db: &Db, id: i64, request: &[u8], now: &str, event: NewEve
     let _gate = db.write_gate().await.map_err(Refused::Db)?;
     with_pool!(db, p => async {
         let mut tx = p.begin().await.map_err(classify)?;
+        let head = lock_head!(tx).map_err(Refused::Db)?;
+        let deadline: String =
+            sqlx::query_scalar("SELECT t.deadline FROM tenders t JOIN bids b ON b.tender_id = t.id WHERE b.id = $1")
+                .bind(id).fetch_one(&mut *tx).await.map_err(classify)?;
+        still_open(&deadline)?;
         let n = sqlx::query("UPDATE bids SET status = 'withdrawn' WHERE id = $1 AND status = 'active'")
             .bind(id).execute(&mut *tx).await.map_err(classify)?.rows_affected();
         if n != 1 {
@@ -174,11 +179,7 @@ pub async fn withdraw(db: &Db, id: i64, request: &[u8], now: &str, event: NewEve
         }
         sqlx::query("INSERT INTO bid_requests (bid_id, action, request, received_at) VALUES ($1, 'withdraw', $2, $3)")
             .bind(id).bind(request).bind(now).execute(&mut *tx).await.map_err(classify)?;
-        append_in!(tx, event).map_err(Refused::Db)?;
-        let deadline: String =
-            sqlx::query_scalar("SELECT t.deadline FROM tenders t JOIN bids b ON b.tender_id = t.id WHERE b.id = $1")
-                .bind(id).fetch_one(&mut *tx).await.map_err(classify)?;
-        still_open(&deadline)?;
+        append_at!(tx, head, event).map_err(Refused::Db)?;
         tx.commit().await.map_err(classify)?;
         Ok(true)
     }.await)

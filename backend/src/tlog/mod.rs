@@ -120,6 +120,24 @@ pub fn step_with(
     Ok(Step { salt, nodes, frontier: tree.to_bytes() })
 }
 
+/// PostgreSQL's whole append in one statement (one round trip while the
+/// audit head is locked): `event_sql` (binds `$1`–`$8`: seq, time, actor,
+/// action, subject, details, prev hash, hash) as a data-modifying CTE, the
+/// salt (`$9`), `n` nodes (`$11`, `$12`, …) and the head's update (hash,
+/// size = seq, frontier `$10`).
+pub fn append_all_sql(event_sql: &str, n: usize) -> String {
+    let rows: Vec<String> = (0..n).map(|i| format!("(${}, ${})", 2 * i + 11, 2 * i + 12)).collect();
+    let nodes = if rows.is_empty() {
+        String::new()
+    } else {
+        format!(", n AS (INSERT INTO log_nodes (node, hash) VALUES {})", rows.join(", "))
+    };
+    format!(
+        "WITH e AS ({event_sql}), l AS (INSERT INTO log_entries (seq, salt) VALUES ($1, $9)){nodes} \
+         UPDATE audit_head SET hash = $8, log_size = $1, frontier = $10 WHERE id = 1"
+    )
+}
+
 /// `INSERT INTO log_nodes` of `n` rows, binds `$1, $2, …` as (node, hash) pairs.
 pub fn insert_nodes_sql(n: usize) -> String {
     let rows: Vec<String> = (0..n).map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2)).collect();
