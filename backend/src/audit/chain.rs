@@ -153,7 +153,7 @@ pub(crate) use lock_head;
 
 /// Appends `$ev` (a [`NewEvent`]) at `$head` (from [`lock_head!`] in the
 /// same transaction `$tx`): the chained event, its log salt, the tree's new
-/// nodes and the head — on PostgreSQL in one statement. Evaluates to
+/// nodes and the head — one query ([`crate::tlog::append_sql`]). Evaluates to
 /// `anyhow::Result<Event>`.
 macro_rules! append_at {
     ($tx:expr, $head:expr, $ev:expr) => {
@@ -186,53 +186,22 @@ macro_rules! append_at {
             )?;
             let event_sql = "INSERT INTO audit_events (seq, time, actor, action, subject, details, prev_hash, hash) \
                              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
-            if $crate::audit::chain::is_postgres(&$tx) {
-                let sql = $crate::tlog::append_all_sql(event_sql, step.nodes.len());
-                let mut q = sqlx::query(&sql)
-                    .bind(seq)
-                    .bind(&time)
-                    .bind(&ev.actor)
-                    .bind(&ev.action)
-                    .bind(&ev.subject)
-                    .bind(&details)
-                    .bind(&prev_hash)
-                    .bind(&hash)
-                    .bind(&step.salt)
-                    .bind(&step.frontier);
-                for (id, h) in &step.nodes {
-                    q = q.bind(*id).bind(h.as_slice());
-                }
-                q.execute(&mut *$tx).await?;
-            } else {
-                sqlx::query(event_sql)
-                    .bind(seq)
-                    .bind(&time)
-                    .bind(&ev.actor)
-                    .bind(&ev.action)
-                    .bind(&ev.subject)
-                    .bind(&details)
-                    .bind(&prev_hash)
-                    .bind(&hash)
-                    .execute(&mut *$tx)
-                    .await?;
-                sqlx::query("INSERT INTO log_entries (seq, salt) VALUES ($1, $2)")
-                    .bind(seq)
-                    .bind(&step.salt)
-                    .execute(&mut *$tx)
-                    .await?;
-                let nodes_sql = $crate::tlog::insert_nodes_sql(step.nodes.len());
-                let mut nodes = sqlx::query(&nodes_sql);
-                for (id, h) in &step.nodes {
-                    nodes = nodes.bind(*id).bind(h.as_slice());
-                }
-                nodes.execute(&mut *$tx).await?;
-                sqlx::query("UPDATE audit_head SET hash = $1, log_size = $2, frontier = $3 WHERE id = 1")
-                    .bind(&hash)
-                    .bind(seq)
-                    .bind(&step.frontier)
-                    .execute(&mut *$tx)
-                    .await?;
+            let sql = $crate::tlog::append_sql(event_sql, step.nodes.len(), $crate::audit::chain::is_postgres(&$tx));
+            let mut q = sqlx::query(&sql)
+                .bind(seq)
+                .bind(&time)
+                .bind(&ev.actor)
+                .bind(&ev.action)
+                .bind(&ev.subject)
+                .bind(&details)
+                .bind(&prev_hash)
+                .bind(&hash)
+                .bind(&step.salt)
+                .bind(&step.frontier);
+            for (id, h) in &step.nodes {
+                q = q.bind(*id).bind(h.as_slice());
             }
+            q.execute(&mut *$tx).await?;
             anyhow::Ok($crate::audit::Event {
                 seq,
                 time,

@@ -120,22 +120,26 @@ pub fn step_with(
     Ok(Step { salt, nodes, frontier: tree.to_bytes() })
 }
 
-/// PostgreSQL's whole append in one statement (one round trip while the
-/// audit head is locked): `event_sql` (binds `$1`–`$8`: seq, time, actor,
-/// action, subject, details, prev hash, hash) as a data-modifying CTE, the
-/// salt (`$9`), `n` nodes (`$11`, `$12`, …) and the head's update (hash,
-/// size = seq, frontier `$10`).
-pub fn append_all_sql(event_sql: &str, n: usize) -> String {
+/// The whole append as one query (one round trip while the audit head is
+/// locked): `event_sql` (binds `$1`–`$8`: seq, time, actor, action, subject,
+/// details, prev hash, hash), the salt (`$9`), `n` nodes (`$11`, `$12`, …)
+/// and the head's update (hash, size = seq, right edge `$10`). On
+/// PostgreSQL one statement with data-modifying CTEs; on SQLite the four
+/// statements in one query string (sqlx runs them in turn, each binding the
+/// numbered parameters it names).
+pub fn append_sql(event_sql: &str, n: usize, postgres: bool) -> String {
     let rows: Vec<String> = (0..n).map(|i| format!("(${}, ${})", 2 * i + 11, 2 * i + 12)).collect();
-    let nodes = if rows.is_empty() {
-        String::new()
+    let nodes =
+        (!rows.is_empty()).then(|| format!("INSERT INTO log_nodes (node, hash) VALUES {}", rows.join(", ")));
+    let salt = "INSERT INTO log_entries (seq, salt) VALUES ($1, $9)";
+    let head = "UPDATE audit_head SET hash = $8, log_size = $1, frontier = $10 WHERE id = 1";
+    if postgres {
+        let nodes = nodes.map(|n| format!(", n AS ({n})")).unwrap_or_default();
+        format!("WITH e AS ({event_sql}), l AS ({salt}){nodes} {head}")
     } else {
-        format!(", n AS (INSERT INTO log_nodes (node, hash) VALUES {})", rows.join(", "))
-    };
-    format!(
-        "WITH e AS ({event_sql}), l AS (INSERT INTO log_entries (seq, salt) VALUES ($1, $9)){nodes} \
-         UPDATE audit_head SET hash = $8, log_size = $1, frontier = $10 WHERE id = 1"
-    )
+        let nodes = nodes.map(|n| format!("{n}; ")).unwrap_or_default();
+        format!("{event_sql}; {salt}; {nodes}{head}")
+    }
 }
 
 /// `INSERT INTO log_nodes` of `n` rows, binds `$1, $2, …` as (node, hash) pairs.
