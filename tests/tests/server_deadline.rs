@@ -76,14 +76,14 @@ async fn a_bid_and_a_withdrawal_committing_after_the_deadline_are_refused(engine
     .unwrap();
     let withdrawal = json!({ "request": Base64::encode_string(&withdrawal.encode().unwrap()) });
 
-    // Two seconds before the deadline the head is locked; the bid and the
-    // withdrawal pass the window check and wait; the lock is released one
-    // second after the deadline.
+    // Three seconds before the deadline the head is locked; the bid and the
+    // withdrawal pass the window check and wait; the lock is released half a
+    // second after the deadline (3.5 s in all, inside SQLite's 5 s busy timeout).
     let until = |at: OffsetDateTime| (at - OffsetDateTime::now_utc()).try_into().unwrap_or_default();
-    tokio::time::sleep(until(deadline - Duration::from_secs(2))).await;
+    tokio::time::sleep(until(deadline - Duration::from_secs(3))).await;
     let lock = s.hold_audit_head().await;
     let release = async {
-        tokio::time::sleep(until(deadline + Duration::from_secs(1))).await;
+        tokio::time::sleep(until(deadline + Duration::from_millis(500))).await;
         lock.release().await;
     };
     let withdraw_path = format!("{bids}/withdraw");

@@ -35,6 +35,10 @@ pub const MIN_DPI: u32 = 200;
 pub const MIN_SHORT_SIDE: u32 = 400;
 /// Largest width or height decoded (a guard against decompression bombs).
 const MAX_SIDE: u32 = 8000;
+/// Most memory one sample's decoding may allocate: an A4 page scanned at
+/// 300 dpi in RGBA is 35 MiB. Without it an 8000 × 8000 16-bit RGBA header
+/// (a few hundred bytes) would have the decoder allocate 512 MiB.
+const MAX_DECODE_BYTES: u64 = 64 << 20;
 
 /// A checked sample.
 #[derive(Debug, Clone)]
@@ -82,6 +86,7 @@ fn parse(n: usize, text: &str) -> Result<SealSample, ApiError> {
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_DECODE_BYTES);
     reader.limits(limits);
     let img = reader.decode().map_err(|e| bad(n, format!("does not decode as an image: {e}")))?;
     let (width, height) = (img.width(), img.height());
@@ -192,6 +197,23 @@ mod tests {
         assert!(parse(1, &b64(&png(400, 500, None))).is_ok());
         let small = parse(3, &b64(&png(399, 500, None))).unwrap_err().to_string();
         assert!(small.contains("seal_samples[3]") && small.contains("400"), "{small}");
+    }
+
+    /// A decompression bomb: a tiny PNG whose header claims 7,000 × 7,000
+    /// 16-bit RGBA (392 MB decoded) is refused before anything is allocated.
+    #[test]
+    fn a_header_claiming_a_huge_image_is_refused() {
+        let mut bomb = png(400, 400, None);
+        // IHDR data: width, height, bit depth, colour type at bytes 16..26.
+        bomb[16..20].copy_from_slice(&7000u32.to_be_bytes());
+        bomb[20..24].copy_from_slice(&7000u32.to_be_bytes());
+        bomb[24] = 16;
+        bomb[25] = 6;
+        let crc = crc32(&bomb[12..29]);
+        bomb[29..33].copy_from_slice(&crc.to_be_bytes());
+        let why = parse(1, &b64(&bomb)).unwrap_err().to_string();
+        assert!(why.contains("seal_samples[1]") && why.contains("does not decode"), "{why}");
+        assert!(why.to_lowercase().contains("limit"), "the memory limit is named: {why}");
     }
 
     #[test]
