@@ -313,3 +313,30 @@ pub fn quote(tender: &str, bidder: &Actor, prices: &[(u32, u64)], note: &str) ->
 pub fn seal(doc: &BidDocument, bidder: &Actor, committee: &ConfirmedKey) -> Envelope {
     seal_bid(doc, &bidder.key, &Certificate::from_pem(&bidder.cert_pem).unwrap(), committee).unwrap()
 }
+
+/// A one-item tender (amoxicillin, ceiling 10 元, 1,000 boxes) titled
+/// `title` for committee `committee`, open since a minute ago, its deadline
+/// (and opening) `open_for` from now, created and published by `centre`.
+/// Returns its id, the published tender as served, and the deadline.
+pub async fn published_tender(
+    s: &TestServer,
+    centre: &Actor,
+    committee: i64,
+    title: &str,
+    open_for: std::time::Duration,
+) -> (String, Value, OffsetDateTime) {
+    let now = OffsetDateTime::now_utc();
+    let deadline = now + open_for;
+    let t = |x: OffsetDateTime| x.format(&time::format_description::well_known::Rfc3339).unwrap();
+    let items = json!([{ "generic_name": "阿莫西林胶囊", "dosage_form": "胶囊剂", "specification": "0.25g*24粒",
+                         "unit": "盒", "quantity": 1000, "ceiling_fen": 1000 }]);
+    let tender = json!({ "title": title, "announcement": "公告", "items": items,
+        "opens_at": t(now - std::time::Duration::from_secs(60)), "deadline": t(deadline), "opening_at": t(deadline),
+        "committee": committee });
+    let (st, tender) = post(s, "/api/v1/tenders", tender, &centre.cookie).await;
+    assert_eq!(st, StatusCode::CREATED, "{tender}");
+    let id = tender["id"].as_str().unwrap().to_string();
+    let (st, tender) = post(s, &format!("/api/v1/tenders/{id}/publish"), json!({}), &centre.cookie).await;
+    assert_eq!(st, StatusCode::OK, "{tender}");
+    (id, tender, deadline)
+}

@@ -13,11 +13,12 @@ use base64ct::{Base64, Encoding};
 use reqwest::StatusCode;
 use sealbid_crypto::Uscc;
 use sealbid_crypto::envelope::{BidAction, BidRequest, TenderId};
-use sealbid_tests::bidding::{Actor, ceremony, confirmed_key, enrol, get, post, post_bytes, quote, seal};
+use sealbid_tests::bidding::{
+    Actor, ceremony, confirmed_key, enrol, get, post, post_bytes, published_tender, quote, seal,
+};
 use sealbid_tests::{Engine, TestServer, login, on_both_engines};
 use serde_json::json;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 on_both_engines!(a_bid_and_a_withdrawal_committing_after_the_deadline_are_refused);
 
@@ -41,19 +42,14 @@ async fn a_bid_and_a_withdrawal_committing_after_the_deadline_are_refused(engine
     assert_eq!(st, StatusCode::CREATED, "{committee}");
     ceremony(&s, committee["id"].as_i64().unwrap(), &officials).await;
 
-    let now = OffsetDateTime::now_utc();
-    let deadline = now + Duration::from_secs(10);
-    let t = |x: OffsetDateTime| x.format(&Rfc3339).unwrap();
-    let items = json!([{ "generic_name": "阿莫西林胶囊", "dosage_form": "胶囊剂", "specification": "0.25g*24粒",
-                         "unit": "盒", "quantity": 1000, "ceiling_fen": 1000 }]);
-    let tender = json!({ "title": "截止时间竞态", "announcement": "公告正文", "items": items,
-        "opens_at": t(now - Duration::from_secs(60)), "deadline": t(deadline), "opening_at": t(deadline),
-        "committee": committee["id"] });
-    let (st, tender) = post(&s, "/api/v1/tenders", tender, &centre.cookie).await;
-    assert_eq!(st, StatusCode::CREATED, "{tender}");
-    let id = tender["id"].as_str().unwrap().to_string();
-    let (st, tender) = post(&s, &format!("/api/v1/tenders/{id}/publish"), json!({}), &centre.cookie).await;
-    assert_eq!(st, StatusCode::OK, "{tender}");
+    let (id, tender, deadline) = published_tender(
+        &s,
+        &centre,
+        committee["id"].as_i64().unwrap(),
+        "截止时间竞态",
+        Duration::from_secs(10),
+    )
+    .await;
     let key = confirmed_key(&s, &tender, &early.cookie).await;
     let bids = format!("/api/v1/tenders/{id}/bids");
 

@@ -11,12 +11,12 @@ use std::time::Duration;
 use reqwest::StatusCode;
 
 use sealbid_tests::bidding::{
-    Actor, ceremony, checked_opening, confirmed_key, enrol, get, post, post_bytes, quote, seal, share_batch,
+    Actor, ceremony, checked_opening, confirmed_key, enrol, get, post, post_bytes, published_tender, quote,
+    seal, share_batch,
 };
 use sealbid_tests::{Engine, TestServer, login, on_both_engines};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 on_both_engines!(an_opening_resumes_after_a_crash);
 
@@ -46,19 +46,14 @@ async fn an_opening_resumes_after_a_crash(engine: Engine) {
     assert_eq!(st, StatusCode::CREATED, "{committee}");
     let keys = ceremony(&s, committee["id"].as_i64().unwrap(), &officials).await;
 
-    let now = OffsetDateTime::now_utc();
-    let deadline = now + Duration::from_secs(8);
-    let t = |x: OffsetDateTime| x.format(&Rfc3339).unwrap();
-    let items = json!([{ "generic_name": "阿莫西林胶囊", "dosage_form": "胶囊剂", "specification": "0.25g*24粒",
-                         "unit": "盒", "quantity": 1000, "ceiling_fen": 1000 }]);
-    let tender = json!({ "title": "断点续开测试", "announcement": "公告", "items": items,
-        "opens_at": t(now - Duration::from_secs(60)), "deadline": t(deadline), "opening_at": t(deadline),
-        "committee": committee["id"] });
-    let (st, tender) = post(&s, "/api/v1/tenders", tender, &centre.cookie).await;
-    assert_eq!(st, StatusCode::CREATED, "{tender}");
-    let id = tender["id"].as_str().unwrap().to_string();
-    let (st, tender) = post(&s, &format!("/api/v1/tenders/{id}/publish"), json!({}), &centre.cookie).await;
-    assert_eq!(st, StatusCode::OK, "{tender}");
+    let (id, tender, deadline) = published_tender(
+        &s,
+        &centre,
+        committee["id"].as_i64().unwrap(),
+        "断点续开测试",
+        Duration::from_secs(8),
+    )
+    .await;
     let key_hex = confirmed_key(&s, &tender, &officials[0].cookie).await;
     let mut envelopes = Vec::new();
     for (i, b) in bidders.iter().enumerate() {

@@ -19,7 +19,8 @@ use reqwest::StatusCode;
 use sealbid_crypto::Uscc;
 use sealbid_crypto::envelope::{BidAction, BidRequest, Envelope, TenderId};
 use sealbid_tests::bidding::{
-    Actor, ceremony, checked_opening, confirmed_key, enrol, get, post, post_bytes, quote, seal, share_batch,
+    Actor, ceremony, checked_opening, confirmed_key, enrol, get, post, post_bytes, published_tender, quote,
+    seal, share_batch,
 };
 use sealbid_tests::{Engine, TestServer, login, on_both_engines};
 use serde_json::{Value, json};
@@ -233,19 +234,14 @@ async fn who_bid_stays_hidden_until_the_results_are_published(engine: Engine) {
     let (st, committee) = post(&s, "/api/v1/committees", form, &centre.cookie).await;
     assert_eq!(st, StatusCode::CREATED, "{committee}");
     let keys = ceremony(&s, committee["id"].as_i64().unwrap(), &officials).await;
-    let now = OffsetDateTime::now_utc();
-    let deadline = now + Duration::from_secs(20);
-    let t = |x: OffsetDateTime| x.format(&Rfc3339).unwrap();
-    let items = json!([{ "generic_name": "阿莫西林胶囊", "dosage_form": "胶囊剂", "specification": "0.25g*24粒",
-        "unit": "盒", "quantity": 1000, "ceiling_fen": 1000 }]);
-    let tender = json!({ "title": "隐私测试采购", "announcement": "公告", "items": items,
-        "opens_at": t(now - Duration::from_secs(60)), "deadline": t(deadline), "opening_at": t(deadline),
-        "committee": committee["id"] });
-    let (st, tender) = post(&s, "/api/v1/tenders", tender, &centre.cookie).await;
-    assert_eq!(st, StatusCode::CREATED, "{tender}");
-    let id = tender["id"].as_str().unwrap().to_string();
-    let (st, tender) = post(&s, &format!("/api/v1/tenders/{id}/publish"), json!({}), &centre.cookie).await;
-    assert_eq!(st, StatusCode::OK, "{tender}");
+    let (id, tender, deadline) = published_tender(
+        &s,
+        &centre,
+        committee["id"].as_i64().unwrap(),
+        "隐私测试采购",
+        Duration::from_secs(20),
+    )
+    .await;
     let key = confirmed_key(&s, &tender, &a.cookie).await;
     let mark = last_seq(&s, &regulator).await;
 

@@ -56,7 +56,8 @@ pub async fn ensure(s: &AppState, t: &Tender) -> Result<(Manifest, Vec<Sm3Digest
         return decode(&stored);
     }
     let deadline = stored_time(&t.deadline)?;
-    if t.status == "draft" || now() < deadline {
+    // To the nanosecond: `now()` is truncated to the second for stored times.
+    if t.status == "draft" || time::OffsetDateTime::now_utc() < deadline {
         return Err(ApiError::Conflict(format!(
             "tender {} has no deadline manifest before its deadline {}",
             t.id, t.deadline

@@ -263,6 +263,15 @@ mod tests {
                 self.entries.push(v);
             }
         }
+        /// The RFC 9162 consistency proof from the first `old` entries to all.
+        fn consistency_from(&self, old: u64) -> Vec<String> {
+            let leaves: Vec<Hash> = self
+                .entries
+                .iter()
+                .map(|e| serde_json::from_value::<LogEntry>(e.clone()).unwrap().leaf_hash().unwrap())
+                .collect();
+            consistency_proof(&leaves, old)
+        }
         fn note(&self) -> String {
             let cp = Checkpoint {
                 origin: "sealbid/test".into(),
@@ -286,12 +295,7 @@ mod tests {
         // Growing by three: the consistency proof is checked against the saved root.
         let mut grown = Log { key: log.key.clone(), entries: log.entries.clone(), tree: log.tree.clone() };
         grown.append(3);
-        let leaves: Vec<Hash> = grown
-            .entries
-            .iter()
-            .map(|e| serde_json::from_value::<LogEntry>(e.clone()).unwrap().leaf_hash().unwrap())
-            .collect();
-        let proof = consistency_proof(&leaves, 5);
+        let proof = grown.consistency_from(5);
         let next = advance(Some(&first.seen), &key, &grown.note(), &proof, &grown.entries[5..]).unwrap();
         assert_eq!(next.seen.size, 8);
         assert!(!next.first_use);
@@ -315,12 +319,7 @@ mod tests {
         other.tree.push::<Sm3>(entry.leaf_hash().unwrap()).unwrap();
         other.entries.push(serde_json::to_value(&entry).unwrap());
         other.append(5);
-        let leaves: Vec<Hash> = other
-            .entries
-            .iter()
-            .map(|e| serde_json::from_value::<LogEntry>(e.clone()).unwrap().leaf_hash().unwrap())
-            .collect();
-        let proof = consistency_proof(&leaves, 5);
+        let proof = other.consistency_from(5);
         let why = advance(Some(&first.seen), &key, &other.note(), &proof, &other.entries[5..]).unwrap_err();
         assert!(why.contains("inconsistent"), "{why}");
 
