@@ -5,7 +5,7 @@
 //! approval carries it out. One operator — or one stolen operator session —
 //! cannot make an official, a centre, a regulator or another operator.
 
-use anyhow::{Context, Result};
+use anyhow::Context;
 use sealbid_crypto::pki::Role;
 use serde_json::json;
 
@@ -31,7 +31,9 @@ pub enum Approval {
 /// `application:12`, `grant:4:official`) for `role`: proceeds at once for an
 /// unprivileged role; otherwise records the first approval, refuses the same
 /// operator twice (409) and proceeds on a second operator's. `what` names the
-/// subject in messages and the audit trail.
+/// subject in messages and the audit trail. The first approval is used up
+/// when the second arrives, even if the action then fails: a retry needs two
+/// approvals again (failing safe, never with one).
 pub async fn approve(
     db: &Db,
     subject: &str,
@@ -71,11 +73,4 @@ pub async fn approve(
     with_pool!(db, p => sqlx::query(delete).bind(subject).execute(p).await.map(|_| ()))
         .context("cannot clear the first approval")?;
     Ok(Approval::Proceed { first: Some(first) })
-}
-
-/// The operator who approved `subject` first, if it waits for a second.
-pub async fn first_approver(db: &Db, subject: &str) -> Result<Option<String>> {
-    let read = "SELECT operator FROM first_approvals WHERE subject = $1";
-    with_pool!(db, p => sqlx::query_scalar(read).bind(subject).fetch_optional(p).await)
-        .context("cannot read the first approval")
 }
